@@ -1,0 +1,76 @@
+"""Settings from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting dailypapers reads; each is documented in docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(default=Path("./data"), validation_alias="DAILYPAPERS_DATA_DIR")
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    tz: str = Field(default="UTC", validation_alias="DAILYPAPERS_TZ")
+    secret_key: str | None = Field(default=None, validation_alias="DAILYPAPERS_SECRET_KEY")
+    smtp_url: str | None = Field(default=None, validation_alias="SMTP_URL")
+    mail_from: str = Field(
+        default="dailypapers <noreply@localhost>", validation_alias="DAILYPAPERS_MAIL_FROM"
+    )
+    base_url: str = Field(default="http://127.0.0.1:8000", validation_alias="DAILYPAPERS_BASE_URL")
+    arxiv_api_url: str = Field(
+        default="https://export.arxiv.org/api/query", validation_alias="DAILYPAPERS_ARXIV_API_URL"
+    )
+    oai_pmh_url: str = Field(
+        default="https://oaipmh.arxiv.org/oai", validation_alias="DAILYPAPERS_OAI_PMH_URL"
+    )
+    scheduler_enabled: bool = Field(default=False, validation_alias="DAILYPAPERS_SCHEDULER")
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in force: DATABASE_URL, else a SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'dailypapers.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    def secret(self) -> str:
+        """The signing key: DAILYPAPERS_SECRET_KEY, else one generated once into the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            import secrets
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own `Settings`)."""
+    return Settings()

@@ -1,0 +1,174 @@
+"""The tables. Times are stored as UTC; a daily listing's date is a calendar date."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from dailypapers.timeutil import as_utc, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A datetime that is always aware UTC in Python, whatever the backend stores."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+        return None if value is None else as_utc(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Paper(Base):
+    __tablename__ = "papers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    arxiv_id: Mapped[str] = mapped_column(String(40), unique=True)
+    version: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    abstract: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    primary_category: Mapped[str | None] = mapped_column(String(40), index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    doi: Mapped[str | None] = mapped_column(String(255))
+    journal_ref: Mapped[str | None] = mapped_column(Text)
+    comments: Mapped[str | None] = mapped_column(Text)
+    license: Mapped[str | None] = mapped_column(String(255))
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    abs_url: Mapped[str | None] = mapped_column(String(255))
+    pdf_url: Mapped[str | None] = mapped_column(String(255))
+    code_url: Mapped[str | None] = mapped_column(String(500))
+    project_url: Mapped[str | None] = mapped_column(String(500))
+    imported_upvotes: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str | None] = mapped_column(String(80))
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped only when the stored content really changes; derived indexes catch up from it.
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    versions: Mapped[list[PaperVersion]] = relationship(
+        back_populates="paper", order_by="PaperVersion.version", cascade="all, delete-orphan"
+    )
+
+
+class PaperVersion(Base):
+    __tablename__ = "paper_versions"
+    __table_args__ = (
+        UniqueConstraint("paper_id", "version", name="uq_paper_versions_paper_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    size: Mapped[str | None] = mapped_column(String(40))
+
+    paper: Mapped[Paper] = relationship(back_populates="versions")
+
+
+class DailyListing(Base):
+    """A paper featured on one calendar date (one day only), by a source or a user."""
+
+    __tablename__ = "daily_listings"
+    __table_args__ = (Index("ix_daily_listings_date", "date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), unique=True)
+    date: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(40))  # "hf", "arxiv", "user", …
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitter_name: Mapped[str | None] = mapped_column(String(120))  # e.g. the HF submitter
+    listed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Upvote(Base):
+    __tablename__ = "upvotes"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)  # Markdown as written; rendered and sanitised on output
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Subscription(Base):
+    """An email subscription to digests; the digest package owns its behaviour."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    frequency: Mapped[str] = mapped_column(String(10), default="daily")  # daily | weekly
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)  # e.g. ["cat:cs.CL", "diffusion"]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SyncState(Base):
+    """Where a resumable job (a harvest, an index build) stopped; a small JSON document per key."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

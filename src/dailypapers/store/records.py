@@ -1,0 +1,65 @@
+"""Normalised records: what every importer hands to the one upsert path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(slots=True)
+class VersionRecord:
+    version: int
+    submitted_at: datetime | None = None
+    size: str | None = None
+
+
+@dataclass(slots=True)
+class ListingRecord:
+    """Feature the paper on `date` (a calendar date), credited to `source`."""
+
+    date: date
+    source: str
+    submitter_name: str | None = None
+    listed_at: datetime | None = None
+    submitted_by_id: int | None = None
+
+
+@dataclass(slots=True)
+class PaperRecord:
+    """One paper as a source describes it. `None` means "this source does not say"."""
+
+    arxiv_id: str
+    title: str | None = None
+    abstract: str | None = None
+    authors: list[str] | None = None
+    categories: list[str] | None = None  # primary category first
+    published_at: datetime | None = None  # first submission (v1)
+    updated_at: datetime | None = None  # latest version
+    version: int | None = None  # latest version number known to this source
+    versions: list[VersionRecord] = field(default_factory=list)
+    doi: str | None = None
+    journal_ref: str | None = None
+    comments: str | None = None
+    license: str | None = None
+    code_url: str | None = None
+    project_url: str | None = None
+    withdrawn: bool | None = None
+    withdrawn_at: datetime | None = None
+    upvotes: int | None = None  # the count a source reports (kept apart from votes cast here)
+    source: str | None = None
+    submitted_by_id: int | None = None
+    listing: ListingRecord | None = None
+
+
+@dataclass(slots=True)
+class UpsertResult:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    changed_ids: list[int] = field(default_factory=list)  # paper ids inserted or changed
+
+    def add(self, other: UpsertResult) -> None:
+        self.new += other.new
+        self.changed += other.changed
+        self.unchanged += other.unchanged
+        self.changed_ids.extend(other.changed_ids)

@@ -1,0 +1,290 @@
+"""The one write path for papers: every importer hands batches of records to `upsert_papers`.
+
+Merge rules, so that re-importing changes nothing and sources can overlap:
+- a field a record leaves as None keeps what is stored;
+- descriptive metadata is overwritten only by a record of the same or a newer arXiv version
+  (an older one may still fill blanks and adds its versions to the history);
+- the imported upvote count only grows (sources are captures taken at different times);
+- a withdrawn paper is marked, never deleted; a later, non-withdrawn version clears the mark;
+- `modified_at` is bumped only when a stored value really changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from dailypapers.arxiv_ids import abs_url, pdf_url
+from dailypapers.store.models import DailyListing, Paper, PaperVersion
+from dailypapers.store.records import PaperRecord, UpsertResult, VersionRecord
+from dailypapers.timeutil import as_utc, utcnow
+
+PAPERS: Table = Paper.__table__  # type: ignore[assignment]
+VERSIONS: Table = PaperVersion.__table__  # type: ignore[assignment]
+LISTINGS: Table = DailyListing.__table__  # type: ignore[assignment]
+
+# Fields that describe a version of the paper: only a same-or-newer version overwrites them.
+VERSIONED = (
+    "title",
+    "abstract",
+    "authors",
+    "categories",
+    "primary_category",
+    "updated_at",
+    "doi",
+    "journal_ref",
+    "comments",
+    "license",
+    "version",
+)
+# Fields any source may set when it knows them.
+ANY_SOURCE = ("code_url", "project_url", "published_at", "abs_url", "pdf_url")
+COMPARED = (
+    *VERSIONED,
+    *ANY_SOURCE,
+    "withdrawn",
+    "withdrawn_at",
+    "imported_upvotes",
+    "source",
+    "submitted_by_id",
+)
+
+
+def _merge_duplicates(records: Sequence[PaperRecord]) -> list[PaperRecord]:
+    """One record per arXiv id; a later record's versions and listing join the first's."""
+    by_id: dict[str, PaperRecord] = {}
+    for record in records:
+        first = by_id.get(record.arxiv_id)
+        if first is None:
+            by_id[record.arxiv_id] = record
+            continue
+        newer = (record.version or 0) >= (first.version or 0)
+        merged = record if newer else first
+        other = first if newer else record
+        for name in PaperRecord.__slots__:
+            if getattr(merged, name) is None and getattr(other, name) is not None:
+                setattr(merged, name, getattr(other, name))
+        known = {v.version for v in merged.versions}
+        merged.versions = merged.versions + [v for v in other.versions if v.version not in known]
+        if first.listing is not None:
+            merged.listing = first.listing
+        if record.upvotes is not None and first.upvotes is not None:
+            merged.upvotes = max(record.upvotes, first.upvotes)
+        by_id[record.arxiv_id] = merged
+    return list(by_id.values())
+
+
+def _latest_version(record: PaperRecord) -> int | None:
+    numbers = [v.version for v in record.versions]
+    if record.version is not None:
+        numbers.append(record.version)
+    return max(numbers) if numbers else None
+
+
+def _record_values(record: PaperRecord) -> dict[str, Any]:
+    """The column values a record states (None = not stated)."""
+    categories = record.categories or None
+    values: dict[str, Any] = {
+        "title": record.title,
+        "abstract": record.abstract,
+        "authors": record.authors if record.authors else None,
+        "categories": categories,
+        "primary_category": categories[0] if categories else None,
+        "published_at": _utc(record.published_at),
+        "updated_at": _utc(record.updated_at),
+        "version": _latest_version(record),
+        "doi": record.doi,
+        "journal_ref": record.journal_ref,
+        "comments": record.comments,
+        "license": record.license,
+        "code_url": record.code_url,
+        "project_url": record.project_url,
+        "abs_url": abs_url(record.arxiv_id),
+        "pdf_url": pdf_url(record.arxiv_id),
+    }
+    if values["published_at"] is None:
+        first = [v for v in record.versions if v.version == 1 and v.submitted_at is not None]
+        if first:
+            values["published_at"] = _utc(first[0].submitted_at)
+    if values["updated_at"] is None and record.versions:
+        latest = max(record.versions, key=lambda v: v.version)
+        values["updated_at"] = _utc(latest.submitted_at)
+    return values
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else as_utc(value)
+
+
+def _new_row(record: PaperRecord, now: datetime) -> dict[str, Any]:
+    values = _record_values(record)
+    withdrawn = bool(record.withdrawn)
+    return {
+        "arxiv_id": record.arxiv_id,
+        **values,
+        "title": values["title"] or record.arxiv_id,
+        "authors": values["authors"] or [],
+        "categories": values["categories"] or [],
+        "withdrawn": withdrawn,
+        "withdrawn_at": (_utc(record.withdrawn_at) or values["updated_at"] or now)
+        if withdrawn
+        else None,
+        "imported_upvotes": record.upvotes or 0,
+        "source": record.source,
+        "hidden": False,
+        "submitted_by_id": record.submitted_by_id,
+        "created_at": now,
+        "modified_at": now,
+    }
+
+
+def _merged_row(current: dict[str, Any], record: PaperRecord, now: datetime) -> dict[str, Any]:
+    values = _record_values(record)
+    merged = dict(current)
+    stored_version = current["version"]
+    incoming_version = values["version"]
+    not_older = (
+        incoming_version is None or stored_version is None or incoming_version >= stored_version
+    )
+    for name in VERSIONED:
+        value = values[name]
+        if value is None:
+            continue
+        if not_older or merged[name] in (None, [], ""):
+            merged[name] = value
+    for name in ANY_SOURCE:
+        if values[name] is not None:
+            merged[name] = values[name]
+    if record.upvotes is not None:
+        merged["imported_upvotes"] = max(current["imported_upvotes"] or 0, record.upvotes)
+    if merged["source"] is None and record.source is not None:
+        merged["source"] = record.source
+    if merged["submitted_by_id"] is None and record.submitted_by_id is not None:
+        merged["submitted_by_id"] = record.submitted_by_id
+    if record.withdrawn and not current["withdrawn"]:
+        merged["withdrawn"] = True
+        merged["withdrawn_at"] = _utc(record.withdrawn_at) or values["updated_at"] or now
+    elif (
+        record.withdrawn is False
+        and current["withdrawn"]
+        and incoming_version is not None
+        and (stored_version is None or incoming_version > stored_version)
+    ):
+        merged["withdrawn"] = False
+        merged["withdrawn_at"] = None
+    return merged
+
+
+def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> UpsertResult:
+    """Insert or update one batch (with versions and listings); the caller commits."""
+    result = UpsertResult()
+    records = _merge_duplicates(records)
+    if not records:
+        return result
+    now = utcnow()
+    ids = [r.arxiv_id for r in records]
+    columns = [PAPERS.c.id, PAPERS.c.arxiv_id, *(PAPERS.c[name] for name in COMPARED)]
+    existing = {
+        row.arxiv_id: dict(row._mapping)
+        for row in session.execute(select(*columns).where(PAPERS.c.arxiv_id.in_(ids)))
+    }
+    known_ids = [row["id"] for row in existing.values()]
+    known_versions: set[tuple[int, int]] = set()
+    listed: set[int] = set()
+    if known_ids:
+        known_versions = {
+            (row.paper_id, row.version)
+            for row in session.execute(
+                select(VERSIONS.c.paper_id, VERSIONS.c.version).where(
+                    VERSIONS.c.paper_id.in_(known_ids)
+                )
+            )
+        }
+        listed = set(
+            session.scalars(select(LISTINGS.c.paper_id).where(LISTINGS.c.paper_id.in_(known_ids)))
+        )
+
+    new_rows = [_new_row(r, now) for r in records if r.arxiv_id not in existing]
+    paper_ids = {a: row["id"] for a, row in existing.items()}
+    if new_rows:
+        inserted = session.execute(
+            insert(PAPERS).returning(PAPERS.c.id, PAPERS.c.arxiv_id, sort_by_parameter_order=True),
+            new_rows,
+        )
+        for row in inserted:
+            paper_ids[row.arxiv_id] = row.id
+            result.changed_ids.append(row.id)
+        result.new = len(new_rows)
+
+    updates: list[dict[str, Any]] = []
+    version_rows: list[dict[str, Any]] = []
+    listing_rows: list[dict[str, Any]] = []
+    for record in records:
+        paper_id = paper_ids[record.arxiv_id]
+        current = existing.get(record.arxiv_id)
+        touched = False
+        if current is not None:
+            merged = _merged_row(current, record, now)
+            if any(merged[name] != current[name] for name in COMPARED):
+                update_row = {name: merged[name] for name in COMPARED}
+                update_row.update(_pid=paper_id, modified_at=now)
+                updates.append(update_row)
+                touched = True
+        for version in _versions(record):
+            if (paper_id, version.version) not in known_versions:
+                known_versions.add((paper_id, version.version))
+                version_rows.append(
+                    {
+                        "paper_id": paper_id,
+                        "version": version.version,
+                        "submitted_at": _utc(version.submitted_at),
+                        "size": version.size,
+                    }
+                )
+                touched = touched or current is not None
+        if record.listing is not None and paper_id not in listed:
+            listed.add(paper_id)
+            listing = record.listing
+            listing_rows.append(
+                {
+                    "paper_id": paper_id,
+                    "date": listing.date,
+                    "source": listing.source,
+                    "submitted_by_id": listing.submitted_by_id,
+                    "submitter_name": listing.submitter_name,
+                    "listed_at": _utc(listing.listed_at) or now,
+                }
+            )
+            touched = touched or current is not None
+        if current is not None:
+            if touched:
+                result.changed += 1
+                result.changed_ids.append(paper_id)
+            else:
+                result.unchanged += 1
+
+    if updates:
+        statement = (
+            update(PAPERS)
+            .where(PAPERS.c.id == bindparam("_pid"))
+            .values({name: bindparam(name) for name in (*COMPARED, "modified_at")})
+        )
+        session.connection().execute(statement, updates)
+    if version_rows:
+        session.execute(insert(VERSIONS), version_rows)
+    if listing_rows:
+        session.execute(insert(LISTINGS), listing_rows)
+    return result
+
+
+def _versions(record: PaperRecord) -> list[VersionRecord]:
+    """The record's version history; a bare version number counts as a known version."""
+    versions = list(record.versions)
+    numbers = {v.version for v in versions}
+    if record.version is not None and record.version not in numbers:
+        versions.append(VersionRecord(version=record.version, submitted_at=record.updated_at))
+    return versions
