@@ -19,6 +19,8 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from dailypapers.arxiv_ids import abs_url, pdf_url
+from dailypapers.store.db import Store
+from dailypapers.store.events import papers_changed
 from dailypapers.store.models import DailyListing, Paper, PaperVersion
 from dailypapers.store.records import PaperRecord, UpsertResult, VersionRecord
 from dailypapers.timeutil import as_utc, utcnow
@@ -288,3 +290,14 @@ def _versions(record: PaperRecord) -> list[VersionRecord]:
     if record.version is not None and record.version not in numbers:
         versions.append(VersionRecord(version=record.version, submitted_at=record.updated_at))
     return versions
+
+
+def save_papers(store: Store, records: Sequence[PaperRecord]) -> UpsertResult:
+    """Upsert one batch in its own transaction, then notify the derived indexes.
+
+    This is what importers, harvesters and the submit form call; a batch is all or nothing.
+    """
+    with store.session() as session:
+        result = upsert_papers(session, records)
+    papers_changed(store, result.changed_ids)
+    return result
