@@ -1,0 +1,193 @@
+"""`dailypapers import` and `dailypapers init`."""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as RichProgress
+
+from dailypapers.cli import app, err, fail, settings, store
+from dailypapers.errors import DailyPapersError
+from dailypapers.ingest.pipeline import (
+    DEFAULT_BATCH_SIZE,
+    ImportSummary,
+    Planned,
+    Problem,
+    Progress,
+    import_files,
+    plan_import,
+)
+
+DEMO_FILE = "hf_daily_papers_demo.jsonl.gz"
+DEMO_STATE_KEY = "demo_import"
+SHOWN_PROBLEMS = 50  # past this, problems are counted, not printed one by one
+
+
+class FormatName(StrEnum):
+    snapshot = "snapshot"
+    hf_json = "hf-json"
+    hf_jsonl = "hf-jsonl"
+
+
+class BarProgress(Progress):
+    """A rich progress bar by bytes read (so the ETA holds for gzip too), with papers and rate."""
+
+    def __init__(self, console: Console, quiet: bool) -> None:
+        self.console = console
+        self.shown = 0
+        self.hidden = 0
+        self.bar = RichProgress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[papers]:>11,} papers  {task.fields[rate]:>7,.0f}/s"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            disable=quiet,
+            transient=False,
+        )
+        self.task: TaskID | None = None
+
+    def __enter__(self) -> BarProgress:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def start_file(self, path: Path, total_bytes: int) -> None:
+        self.task = self.bar.add_task(path.name, total=max(total_bytes, 1), papers=0, rate=0.0)
+
+    def advance(self, position: int, summary: ImportSummary) -> None:
+        if self.task is not None:
+            self.bar.update(self.task, completed=position, papers=summary.read, rate=summary.rate)
+
+    def problem(self, problem: Problem) -> None:
+        if self.shown < SHOWN_PROBLEMS:
+            self.shown += 1
+            self.console.print(f"[yellow]skipped[/yellow] {problem}", highlight=False)
+        else:
+            self.hidden += 1
+
+    def end_file(self, path: Path, summary: ImportSummary) -> None:
+        if self.task is not None:
+            self.bar.update(self.task, completed=self.bar.tasks[-1].total)
+
+
+def run_import(
+    planned: list[Planned], *, feature: bool, quiet: bool, batch_size: int
+) -> ImportSummary:
+    """Import with a progress bar on stderr; prints problems as they come and the summary."""
+    config = settings()
+    db = store()
+    try:
+        with BarProgress(err, quiet) as progress:
+            summary = import_files(
+                db,
+                planned,
+                zone=config.zone,
+                feature=feature,
+                batch_size=batch_size,
+                progress=progress,
+            )
+        if progress.hidden:
+            err.print(f"[yellow]skipped[/yellow] … and {progress.hidden:,} more not shown")
+    except DailyPapersError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        db.dispose()
+    if not quiet or summary.skipped:
+        typer.echo(f"imported {summary.line()}")
+    return summary
+
+
+@app.command("import")
+def import_command(
+    paths: list[Path] = typer.Argument(
+        ..., help="Files (JSON, JSON lines, optionally .gz) or directories of them."
+    ),
+    format_name: FormatName | None = typer.Option(
+        None, "--format", help="The input format; by default it is told from the content."
+    ),
+    feature: bool = typer.Option(
+        False,
+        "--feature",
+        help="List each paper that has no daily listing on the date of its first submission.",
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary (cron)."),
+    batch_size: int = typer.Option(
+        DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Records per committed transaction."
+    ),
+) -> None:
+    """Import arXiv snapshot or Hugging Face daily-papers files (idempotent, resumable)."""
+    try:
+        planned = plan_import(paths, format_name.value if format_name else None)
+    except DailyPapersError as exc:
+        raise fail(str(exc)) from None
+    summary = run_import(planned, feature=feature, quiet=quiet, batch_size=batch_size)
+    if summary.skipped:
+        raise typer.Exit(1)
+
+
+@app.command()
+def init(
+    demo: bool = typer.Option(False, "--demo", help="Also import the bundled demo papers once."),
+) -> None:
+    """Create or upgrade the database; with --demo, import the bundled demo data (once)."""
+    db = store(migrate=True)
+    db.dispose()
+    typer.echo("database is up to date")
+    if not demo:
+        return
+    demo_path = resources.files("dailypapers") / "demo" / DEMO_FILE
+    with resources.as_file(demo_path) as path:
+        if not path.is_file():
+            raise fail(f"the bundled demo data is missing: {path}")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        done = _demo_state()
+        if done.get("sha256") == digest:
+            typer.echo(f"demo data already imported ({done.get('papers', 0):,} papers)")
+            return
+        planned = plan_import([path], "hf-jsonl")
+        summary = run_import(planned, feature=False, quiet=False, batch_size=DEFAULT_BATCH_SIZE)
+        _remember_demo({"sha256": digest, "papers": summary.read, "file": DEMO_FILE})
+        if summary.skipped:
+            raise typer.Exit(1)
+
+
+def _demo_state() -> dict:
+    from dailypapers.store.models import SyncState
+
+    db = store(migrate=False)
+    try:
+        with db.session() as session:
+            row = session.get(SyncState, DEMO_STATE_KEY)
+            return dict(row.value) if row is not None else {}
+    finally:
+        db.dispose()
+
+
+def _remember_demo(value: dict) -> None:
+    from dailypapers.store.models import SyncState
+
+    db = store(migrate=False)
+    try:
+        with db.session() as session:
+            session.merge(SyncState(key=DEMO_STATE_KEY, value=value))
+    finally:
+        db.dispose()

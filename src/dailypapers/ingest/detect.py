@@ -1,0 +1,126 @@
+"""Input formats, and telling a file's format from its content (gzip or not, whatever its name)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from dailypapers.errors import NotFound, UnknownFormat
+from dailypapers.ingest.hf_daily import WRAPPER_KEYS, hf_record
+from dailypapers.ingest.snapshot import snapshot_record
+from dailypapers.store.records import PaperRecord
+
+GZIP_MAGIC = b"\x1f\x8b"
+SNIFF_BYTES = 256 * 1024
+INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".gz")
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    layout: Literal["lines", "document"]  # JSON lines, or one JSON document
+    parse: Callable[[Any, ZoneInfo], PaperRecord]
+    description: str
+
+
+FORMATS: dict[str, Format] = {
+    "snapshot": Format(
+        "snapshot",
+        "lines",
+        lambda item, _zone: snapshot_record(item),
+        "arXiv metadata snapshot (Kaggle arxiv-metadata-oai-snapshot.json, JSON lines)",
+    ),
+    "hf-jsonl": Format(
+        "hf-jsonl", "lines", hf_record, "Hugging Face daily papers, flat JSON lines"
+    ),
+    "hf-json": Format(
+        "hf-json", "document", hf_record, "Hugging Face daily papers API JSON (a list of items)"
+    ),
+}
+
+
+def open_input(path: Path) -> tuple[IO[bytes], IO[bytes]]:
+    """(raw file, readable stream): gzip is recognised by its magic bytes, not its name.
+
+    Progress is measured on the raw file's position, so it is right for compressed input too.
+    """
+    raw = open(path, "rb")  # noqa: SIM115 - the caller closes it
+    if raw.peek(2)[:2] == GZIP_MAGIC:
+        return raw, io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), 1 << 20)
+    return raw, raw
+
+
+def input_files(paths: list[Path]) -> list[Path]:
+    """The files named, with each directory replaced by its JSON(-lines) files in name order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p for p in path.iterdir() if p.is_file() and p.name.endswith(INPUT_SUFFIXES)
+            )
+            if not found:
+                raise NotFound(f"no .json, .jsonl or .gz files in directory {path}")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        elif path.exists():
+            raise NotFound(f"not a regular file: {path}")
+        else:
+            raise NotFound(f"no such file: {path}")
+    return files
+
+
+def detect_format(path: Path) -> Format:
+    """Tell the format from the first records; raises UnknownFormat with what was expected."""
+    try:
+        raw, stream = open_input(path)
+        with raw:
+            head = stream.read(SNIFF_BYTES)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise UnknownFormat(f"{path}: cannot read it ({exc})") from None
+    name = _sniff(head)
+    if name is None:
+        choices = ", ".join(FORMATS)
+        raise UnknownFormat(
+            f"{path}: unknown format (expected JSON or JSON lines of arXiv snapshot or Hugging "
+            f"Face daily papers records); name one with --format ({choices})"
+        )
+    return FORMATS[name]
+
+
+def _sniff(head: bytes) -> str | None:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text:
+        return None
+    if text[:1] == b"[":
+        return "hf-json"
+    if text[:1] != b"{":
+        return None
+    lines = text.split(b"\n")
+    complete = lines[:-1] if len(lines) > 1 else lines  # the last line may be cut off
+    for line in complete[:20]:
+        try:
+            item = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(item, dict):
+            return _kind_of_line(item)
+    # A JSON document spread over several lines: an API item or a wrapper of them.
+    return "hf-json" if b'"paper"' in text or b'"papers"' in text else None
+
+
+def _kind_of_line(item: dict[str, Any]) -> str | None:
+    if "authors_parsed" in item or ("id" in item and "versions" in item):
+        return "snapshot"
+    if "arxiv_id" in item or isinstance(item.get("paper"), dict):
+        return "hf-jsonl"
+    if any(isinstance(item.get(key), list) for key in WRAPPER_KEYS):
+        return "hf-json"  # a whole wrapper document on one line
+    return None

@@ -1,0 +1,125 @@
+"""Small normalisers every importer shares: text, author names, dates, withdrawals, listings."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from dailypapers.store.records import ListingRecord, PaperRecord
+from dailypapers.timeutil import daily_date, parse_datetime
+
+_SPACE = re.compile(r"\s+")
+# authors_parsed writes hyphenated initials as "C. -P."; the paper says "C.-P.".
+_SPLIT_INITIAL = re.compile(r"\.\s+-(?=\w)")
+# arXiv marks a withdrawal in the comments (and often replaces the abstract) of the last version.
+_WITHDRAWN = re.compile(
+    r"\b(?:(?:paper|article|submission|manuscript|preprint|work)\s+(?:has\s+been|is|was)\s+"
+    r"withdrawn|withdrawn\s+by\s+(?:the\s+)?(?:authors?|arxiv|admin)|paper\s+withdrawn)",
+    re.IGNORECASE,
+)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
+def clean_text(value: object) -> str | None:
+    """Collapse runs of whitespace (arXiv wraps lines at ~80 columns); empty means unknown."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    text = _SPACE.sub(" ", value).strip()
+    return text or None
+
+
+@lru_cache(maxsize=1)
+def _latex() -> object:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+
+
+def delatex(text: str) -> str:
+    """Turn LaTeX accents and braces in a name (`Bal\\'azs`, `M{\\"u}ller`) into Unicode."""
+    if "\\" not in text and "{" not in text and "~" not in text:
+        return text
+    try:
+        converted = _latex().latex_to_text(text)  # type: ignore[attr-defined]
+    except Exception:  # pylatexenc is lenient, but a broken name must not stop an import
+        return text
+    return clean_text(converted) or text
+
+
+def author_name(parts: list[str] | tuple[str, ...]) -> str | None:
+    """`[last, first, suffix, …]` from `authors_parsed` as "First Last Suffix"."""
+    if not parts:
+        return None
+    last = parts[0] if len(parts) > 0 else ""
+    first = parts[1] if len(parts) > 1 else ""
+    suffix = parts[2] if len(parts) > 2 else ""
+    first = _SPLIT_INITIAL.sub(".-", first or "")
+    name = " ".join(p.strip() for p in (first, last or "", suffix or "") if p and p.strip())
+    return clean_text(delatex(name)) if name else None
+
+
+_AFFILIATION = re.compile(r"\([^()]*\)")
+_AUTHOR_SEPARATORS = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*", re.IGNORECASE)
+
+
+def split_authors(raw: str) -> list[str]:
+    """A raw arXiv author string ("A. One, B. Two and C. Three (Univ)") as a list of names."""
+    text = delatex(clean_text(raw) or "")
+    while _AFFILIATION.search(text):  # nested parentheses: strip innermost first
+        text = _AFFILIATION.sub("", text)
+    names = (clean_text(n) for n in _AUTHOR_SEPARATORS.split(text))
+    return [n for n in names if n and n.lower().rstrip(".") not in ("et al", "others")]
+
+
+def parse_rfc2822(text: str) -> datetime:
+    """arXiv's version dates ("Mon, 2 Apr 2007 19:18:42 GMT"); fast path for the usual shape."""
+    parts = text.split()
+    if len(parts) == 6 and parts[5] in ("GMT", "UTC", "+0000") and parts[2] in _MONTHS:
+        try:
+            hour, minute, second = parts[4].split(":")
+            return datetime(
+                int(parts[3]),
+                _MONTHS[parts[2]],
+                int(parts[1]),
+                int(hour),
+                int(minute),
+                int(second),
+                tzinfo=UTC,
+            )
+        except ValueError:
+            pass
+    return parse_datetime(text)
+
+
+def parse_moment(value: object) -> datetime | None:
+    """An ISO 8601 or RFC 2822 date-time as aware UTC; None when absent."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"not a date-time: {value!r}")
+    return parse_datetime(value)
+
+
+def looks_withdrawn(*texts: str | None) -> bool:
+    """True when arXiv's comments or abstract say the paper was withdrawn."""
+    return any(text and _WITHDRAWN.search(text) for text in texts)
+
+
+def feature_listing(
+    record: PaperRecord, zone: ZoneInfo, source: str = "arxiv"
+) -> ListingRecord | None:
+    """List a paper on the daily date of its first submission (for sources with no listing)."""
+    if record.published_at is None:
+        return None
+    return ListingRecord(
+        date=daily_date(record.published_at, zone), source=source, listed_at=record.published_at
+    )
