@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         default="https://oaipmh.arxiv.org/oai", validation_alias="DAILYPAPERS_OAI_PMH_URL"
     )
     scheduler_enabled: bool = Field(default=False, validation_alias="DAILYPAPERS_SCHEDULER")
+    # arXiv asks API and OAI-PMH clients to wait 3 s between calls; lower it only for local mirrors.
+    harvest_delay: float = Field(default=3.0, ge=0, validation_alias="DAILYPAPERS_HARVEST_DELAY")
+    harvest_retries: int = Field(default=4, ge=1, validation_alias="DAILYPAPERS_HARVEST_RETRIES")
+    harvest_timeout: float = Field(default=30.0, gt=0, validation_alias="DAILYPAPERS_HARVEST_TIMEOUT")
 
     @field_validator("tz")
     @classmethod

@@ -19,3 +19,15 @@ class MalformedRecord(DailyPapersError):
 
 class UnknownFormat(DailyPapersError):
     """An input file whose format cannot be told."""
+
+
+class RemoteSourceError(DailyPapersError):
+    """A remote source (the arXiv API, an OAI-PMH endpoint) failed or answered with an error."""
+
+
+class OaiPmhError(RemoteSourceError):
+    """An OAI-PMH `<error code=...>` answer; `code` is the protocol's error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"OAI-PMH error {code}: {message}" if message else f"OAI-PMH error {code}")
+        self.code = code

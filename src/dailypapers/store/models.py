@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -162,6 +163,13 @@ class Subscription(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every signed link; a new key revokes all links handed out before.
+    token_key: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(8))
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Paused after repeated or permanent delivery failures; the settings page can resume.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pause_reason: Mapped[str | None] = mapped_column(Text)
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)  # consecutive failed digests
 
 
 class SyncState(Base):
@@ -172,3 +180,67 @@ class SyncState(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DigestDelivery(Base):
+    """One digest for one subscriber and period: intent recorded before sending, then the outcome.
+
+    The unique (subscription, period, period_key) makes "at most one digest per period" a database
+    fact; `message_id` and `content` are fixed at intent time so a resend is the same message.
+    """
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (
+        UniqueConstraint(
+            "subscription_id", "period", "period_key", name="uq_digest_deliveries_period"
+        ),
+        Index("ix_digest_deliveries_status", "status", "period", "period_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE")
+    )
+    period: Mapped[str] = mapped_column(String(10))  # daily | weekly
+    period_key: Mapped[str] = mapped_column(String(20))  # 2026-11-26 | 2026-W48
+    window_start: Mapped[date] = mapped_column(Date)
+    window_end: Mapped[date] = mapped_column(Date)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # pending -> sending -> sent | failed | expired
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    content: Mapped[dict] = mapped_column(JSON, default=dict)  # sections of paper ids and reasons
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DigestItem(Base):
+    """A paper put in a subscriber's digest; the key keeps it to one digest per subscriber."""
+
+    __tablename__ = "digest_items"
+
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("digest_deliveries.id", ondelete="CASCADE"), index=True
+    )
+
+
+class SavedPaper(Base):
+    """A paper a user saved for later; with upvotes, what recommendations learn from."""
+
+    __tablename__ = "saved_papers"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
