@@ -1,0 +1,358 @@
+"""The arXiv OAI-PMH harvester (`ListRecords`, `metadataPrefix=arXiv`): incremental and resumable.
+
+Where it stopped is kept in `SyncState` under `oai:<set>` (one document per set):
+- while a harvest runs, after each page is saved: the request window and the resumption token,
+  so that a crashed or interrupted harvest resumes at the next page;
+- when a harvest completes: `next_from`, the date of the first response, so the next run (a daily
+  cron job with no `--from`) asks only for what changed since. OAI `from` is inclusive, so the
+  boundary day is fetched twice; the upsert makes that harmless.
+
+arXiv's OAI metadata carries dates only (created = v1, updated = latest version); they are stored
+as UTC midnight, and a more precise time already stored for the same day is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import select
+
+from dailypapers.arxiv_ids import parse_arxiv_id
+from dailypapers.config import Settings
+from dailypapers.errors import BadArxivId, MalformedRecord, OaiPmhError, RemoteSourceError
+from dailypapers.ingest.normalize import author_name, clean_text, looks_withdrawn
+from dailypapers.ingest.remote import HarvestSummary, PoliteClient, parse_xml
+from dailypapers.store.db import Store
+from dailypapers.store.models import Paper, SyncState
+from dailypapers.store.records import ListingRecord, PaperRecord, VersionRecord
+from dailypapers.store.upsert import save_papers
+from dailypapers.timeutil import parse_datetime, utcnow
+
+NS = {"o": "http://www.openarchives.org/OAI/2.0/", "x": "http://arxiv.org/OAI/arXiv/"}
+SOURCE = "arxiv-oai"
+METADATA_PREFIX = "arXiv"
+
+
+@dataclass(slots=True)
+class OaiPage:
+    """One parsed ListRecords response."""
+
+    response_date: datetime
+    records: list[PaperRecord] = field(default_factory=list)
+    deleted: list[PaperRecord] = field(default_factory=list)  # header status="deleted"
+    token: str | None = None  # None: this was the last page
+    complete_size: int | None = None
+    cursor: int | None = None
+    count: int = 0  # <record> elements, parsed or not
+    problems: list[str] = field(default_factory=list)
+
+
+def _day(text: str | None) -> datetime | None:
+    """An OAI date (YYYY-MM-DD) as UTC midnight."""
+    if not text:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(text.strip()[:10]), datetime.min.time(), UTC)
+    except ValueError:
+        raise MalformedRecord(f"not a date: {text.strip()[:40]!r}") from None
+
+
+def _text(element: etree._Element, path: str) -> str | None:
+    found = element.find(path, NS)
+    return clean_text(found.text) if found is not None and found.text else None
+
+
+def _oai_id(identifier: str | None) -> str:
+    """`oai:arXiv.org:1412.8323` -> `1412.8323` (old-style ids keep their slash)."""
+    text = (identifier or "").strip()
+    raw = text.split(":", 2)[2] if text.startswith("oai:") and text.count(":") >= 2 else text
+    try:
+        return parse_arxiv_id(raw)[0]
+    except BadArxivId:
+        raise MalformedRecord(f"record with an unrecognised identifier {text!r}") from None
+
+
+def parse_metadata(meta: etree._Element) -> PaperRecord:
+    """An `<arXiv>` metadata element as a PaperRecord."""
+    raw_id = _text(meta, "x:id")
+    try:
+        arxiv_id = parse_arxiv_id(raw_id or "")[0]
+    except BadArxivId:
+        raise MalformedRecord(f"metadata with an unrecognised id {raw_id!r}") from None
+    try:
+        created = _day(_text(meta, "x:created"))
+        updated = _day(_text(meta, "x:updated"))
+    except MalformedRecord as exc:
+        raise MalformedRecord(f"{arxiv_id}: {exc}") from None
+    title = _text(meta, "x:title")
+    if not title or created is None:
+        raise MalformedRecord(f"{arxiv_id}: no title or no created date")
+    authors = []
+    for author in meta.iterfind("x:authors/x:author", NS):
+        parts = [_text(author, f"x:{p}") or "" for p in ("keyname", "forenames", "suffix")]
+        name = author_name(parts)
+        if name:
+            authors.append(name)
+    categories = list(dict.fromkeys((_text(meta, "x:categories") or "").split()))
+    abstract = _text(meta, "x:abstract")
+    comments = _text(meta, "x:comments")
+    withdrawn = looks_withdrawn(comments, abstract)
+    # No `updated` means only v1 exists; otherwise the version number is not stated.
+    only_v1 = updated is None
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        title=title,
+        abstract=abstract,
+        authors=authors,
+        categories=categories,
+        published_at=created,
+        updated_at=updated or created,
+        version=1 if only_v1 else None,
+        versions=[VersionRecord(version=1, submitted_at=created)] if only_v1 else [],
+        doi=_text(meta, "x:doi"),
+        journal_ref=_text(meta, "x:journal-ref"),
+        comments=comments,
+        license=_text(meta, "x:license"),
+        withdrawn=withdrawn,
+        withdrawn_at=(updated or created) if withdrawn else None,
+        source=SOURCE,
+    )
+
+
+def parse_list_records(content: bytes) -> OaiPage:
+    """A ListRecords response; `noRecordsMatch` is an empty last page, other errors raise."""
+    root = parse_xml(content, what="the OAI-PMH endpoint")
+    if root.tag != f"{{{NS['o']}}}OAI-PMH":
+        raise RemoteSourceError(
+            f"the OAI-PMH endpoint answered with <{etree.QName(root).localname}>"
+        )
+    try:
+        response_date = parse_datetime(_text(root, "o:responseDate") or "")
+    except ValueError:
+        response_date = utcnow()
+    page = OaiPage(response_date=response_date)
+    error = root.find("o:error", NS)
+    if error is not None:
+        code = error.get("code", "unknown")
+        if code == "noRecordsMatch":
+            return page
+        raise OaiPmhError(code, clean_text(error.text) or "")
+    for record in root.iterfind("o:ListRecords/o:record", NS):
+        page.count += 1
+        header = record.find("o:header", NS)
+        identifier = _text(header, "o:identifier") if header is not None else None
+        try:
+            if header is not None and header.get("status") == "deleted":
+                when = _day(_text(header, "o:datestamp"))
+                page.deleted.append(
+                    PaperRecord(arxiv_id=_oai_id(identifier), withdrawn=True, withdrawn_at=when)
+                )
+                continue
+            meta = record.find("o:metadata/x:arXiv", NS)
+            if meta is None:
+                raise MalformedRecord("no arXiv metadata")
+            page.records.append(parse_metadata(meta))
+        except MalformedRecord as exc:
+            page.problems.append(f"skipped record {identifier or '(no identifier)'}: {exc}")
+    token = root.find("o:ListRecords/o:resumptionToken", NS)
+    if token is not None:
+        page.token = (token.text or "").strip() or None
+        size, cursor = token.get("completeListSize"), token.get("cursor")
+        page.complete_size = int(size) if size and size.isdigit() else None
+        page.cursor = int(cursor) if cursor and cursor.isdigit() else None
+    return page
+
+
+def state_key(set_spec: str | None) -> str:
+    return f"oai:{set_spec or '*'}"
+
+
+def load_state(store: Store, key: str) -> dict[str, Any]:
+    with store.session() as session:
+        row = session.get(SyncState, key)
+        return dict(row.value) if row is not None else {}
+
+
+def save_state(store: Store, key: str, value: dict[str, Any]) -> None:
+    with store.session() as session:
+        row = session.get(SyncState, key)
+        if row is None:
+            session.add(SyncState(key=key, value=value, updated_at=utcnow()))
+        else:
+            row.value = value
+            row.updated_at = utcnow()
+
+
+PageCallback = Callable[[OaiPage, HarvestSummary], None]
+
+
+class OaiHarvester:
+    """Harvests one set (or everything) into the store, page by page, resumably."""
+
+    def __init__(self, store: Store, *, http: PoliteClient | None = None) -> None:
+        self.store = store
+        self.settings: Settings = store.settings
+        self.http = http or PoliteClient.from_settings(
+            self.settings, self.settings.oai_pmh_url, name="the OAI-PMH endpoint"
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def fetch(self, params: dict[str, str]) -> OaiPage:
+        response = self.http.get(params)
+        if response.status_code != 200:
+            try:  # some endpoints send protocol errors with a 4xx status
+                parse_list_records(response.content)
+            except OaiPmhError:
+                raise
+            except RemoteSourceError:
+                pass  # not an OAI answer: report the HTTP status
+            raise RemoteSourceError(
+                f"the OAI-PMH endpoint answered HTTP {response.status_code} "
+                f"{response.reason_phrase}"
+            )
+        return parse_list_records(response.content)
+
+    def harvest(
+        self,
+        *,
+        set_spec: str | None = None,
+        from_date: date | None = None,
+        until: date | None = None,
+        feature: bool = False,
+        on_page: PageCallback | None = None,
+    ) -> HarvestSummary:
+        """Harvest the window (default: since the last completed harvest), resuming a crash."""
+        key = state_key(set_spec)
+        state = load_state(self.store, key)
+        summary = HarvestSummary()
+        asked = {"from": _iso(from_date), "until": _iso(until), "set": set_spec}
+        saved = state.get("window") or {}
+        token: str | None = state.get("token")
+        if token and all(asked[k] in (None, saved.get(k)) for k in ("from", "until")):
+            window, started = saved, state.get("started")
+            summary.notes.append(
+                f"resuming the interrupted harvest at record {state.get('cursor')}"
+            )
+        else:
+            if token:
+                summary.notes.append("a different window was asked: the interrupted one is dropped")
+            token, started = None, None
+            window = {**asked, "from": asked["from"] or state.get("next_from")}
+        restarted = False
+        while True:
+            try:
+                page = self.fetch(self._params(window, token))
+            except OaiPmhError as exc:
+                if exc.code != "badResumptionToken" or not token or restarted:
+                    raise
+                # Tokens expire (arXiv keeps them for hours); start the window again, once.
+                summary.notes.append("the saved resumption token expired: the window restarts")
+                token, started, restarted = None, None, True
+                continue
+            started = started or page.response_date.date().isoformat()
+            self._save(page, window, feature, summary)
+            if on_page:
+                on_page(page, summary)
+            token = page.token
+            if token:
+                save_state(
+                    self.store,
+                    key,
+                    {
+                        **state,
+                        "window": window,
+                        "token": token,
+                        "started": started,
+                        "cursor": (page.cursor or 0) + page.count
+                        if page.cursor is not None
+                        else None,
+                    },
+                )
+                continue
+            done = {
+                "next_from": started if window.get("until") is None else state.get("next_from"),
+                "last_window": window,
+                "completed_at": utcnow().isoformat(),
+            }
+            save_state(self.store, key, done)
+            return summary
+
+    @staticmethod
+    def _params(window: dict[str, Any], token: str | None) -> dict[str, str]:
+        if token:
+            return {"verb": "ListRecords", "resumptionToken": token}
+        params = {"verb": "ListRecords", "metadataPrefix": METADATA_PREFIX}
+        for name in ("from", "until", "set"):
+            if window.get(name):
+                params[name] = window[name]
+        return params
+
+    def _save(
+        self, page: OaiPage, window: dict[str, Any], feature: bool, summary: HarvestSummary
+    ) -> None:
+        known = self._known_times([r.arxiv_id for r in (*page.records, *page.deleted)])
+        records = list(page.records)
+        for record in records:
+            created = record.published_at
+            stored = known.get(record.arxiv_id)
+            _keep_precise_times(record, stored)
+            if feature and created is not None and _is_new_in(created, window.get("from")):
+                listed_at = stored[0] if stored and stored[0] else created
+                record.listing = ListingRecord(
+                    date=created.date(), source="arxiv", listed_at=listed_at
+                )
+        deleted = [r for r in page.deleted if r.arxiv_id in known]
+        ignored = len(page.deleted) - len(deleted)
+        if ignored:
+            summary.notes.append(f"{ignored} deleted record(s) for papers not stored here")
+        result = save_papers(self.store, records + deleted)
+        summary.new += result.new
+        summary.changed += result.changed
+        summary.unchanged += result.unchanged
+        summary.deleted += len(deleted)
+        summary.skipped += len(page.problems)
+        summary.problems.extend(page.problems)
+        summary.pages += 1
+        summary.fetched += page.count
+
+    def _known_times(self, ids: list[str]) -> dict[str, tuple[datetime | None, datetime | None]]:
+        if not ids:
+            return {}
+        with self.store.session() as session:
+            rows = session.execute(
+                select(Paper.arxiv_id, Paper.published_at, Paper.updated_at).where(
+                    Paper.arxiv_id.in_(ids)
+                )
+            )
+            return {row.arxiv_id: (row.published_at, row.updated_at) for row in rows}
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _keep_precise_times(
+    record: PaperRecord, stored: tuple[datetime | None, datetime | None] | None
+) -> None:
+    """Drop a date-only time when the store already has a precise one on the same day."""
+    if stored is None:
+        return
+    published, updated = stored
+    if published and record.published_at and published.date() == record.published_at.date():
+        record.published_at = None
+        for version in record.versions:
+            if version.version == 1:
+                version.submitted_at = published
+    if updated and record.updated_at and updated.date() == record.updated_at.date():
+        record.updated_at = None
+
+
+def _is_new_in(created: datetime, window_from: str | None) -> bool:
+    """A first submission inside the harvested window (what a daily feed lists)."""
+    return window_from is None or created.date().isoformat() >= window_from
