@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 
 from dailypapers.config import Settings
 from dailypapers.store.db import Store, migrate, open_store
+from loopback_http import loopback  # noqa: F401  (fixture: HTTP servers on 127.0.0.1)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BACKENDS = ["sqlite", "postgresql"]
