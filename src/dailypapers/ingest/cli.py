@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     TaskID,
@@ -71,7 +72,8 @@ class BarProgress(Progress):
         self.bar.stop()
 
     def start_file(self, path: Path, total_bytes: int) -> None:
-        self.task = self.bar.add_task(path.name, total=max(total_bytes, 1), papers=0, rate=0.0)
+        # A pipe has no size: the bar then pulses and the count and rate still show.
+        self.task = self.bar.add_task(path.name, total=total_bytes or None, papers=0, rate=0.0)
 
     def advance(self, position: int, summary: ImportSummary) -> None:
         if self.task is not None:
@@ -80,13 +82,16 @@ class BarProgress(Progress):
     def problem(self, problem: Problem) -> None:
         if self.shown < SHOWN_PROBLEMS:
             self.shown += 1
-            self.console.print(f"[yellow]skipped[/yellow] {problem}", highlight=False)
+            self.console.print(
+                f"[yellow]skipped[/yellow] {escape(str(problem))}", highlight=False, soft_wrap=True
+            )
         else:
             self.hidden += 1
 
     def end_file(self, path: Path, summary: ImportSummary) -> None:
-        if self.task is not None:
-            self.bar.update(self.task, completed=self.bar.tasks[-1].total)
+        task = self.bar.tasks[-1] if self.bar.tasks else None
+        if task is not None and task.total is not None:
+            self.bar.update(task.id, completed=task.total)
 
 
 def run_import(

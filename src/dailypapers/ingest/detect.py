@@ -68,7 +68,7 @@ def input_files(paths: list[Path]) -> list[Path]:
             if not found:
                 raise NotFound(f"no .json, .jsonl or .gz files in directory {path}")
             files.extend(found)
-        elif path.is_file():
+        elif path.is_file() or path.is_fifo():  # a named pipe: `mkfifo p; zcat x.gz > p`
             files.append(path)
         elif path.exists():
             raise NotFound(f"not a regular file: {path}")

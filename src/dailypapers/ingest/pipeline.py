@@ -123,7 +123,7 @@ def _import_file(
     path, fmt = item.path, item.format
     raw, stream = open_input(path)
     with raw, stream if stream is not raw else nullcontext():
-        progress.start_file(path, path.stat().st_size)
+        progress.start_file(path, path.stat().st_size if path.is_file() else 0)
         batch: list[PaperRecord] = []
         for entry in _entries(path, fmt, stream, zone):
             if isinstance(entry, Problem):
@@ -137,12 +137,20 @@ def _import_file(
                 _flush(store, batch, summary)
                 batch = []
                 summary.seconds = time.perf_counter() - started
-                progress.advance(raw.tell(), summary)
+                progress.advance(_position(raw), summary)
         if batch:
             _flush(store, batch, summary)
         summary.seconds = time.perf_counter() - started
-        progress.advance(raw.tell(), summary)
+        progress.advance(_position(raw), summary)
         progress.end_file(path, summary)
+
+
+def _position(raw: IO[bytes]) -> int:
+    """Bytes read so far (0 for a pipe, which cannot tell)."""
+    try:
+        return raw.tell()
+    except OSError:
+        return 0
 
 
 def _flush(store: Store, batch: list[PaperRecord], summary: ImportSummary) -> None:
