@@ -31,3 +31,7 @@ class OaiPmhError(RemoteSourceError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"OAI-PMH error {code}: {message}" if message else f"OAI-PMH error {code}")
         self.code = code
+
+
+class BadQuery(DailyPapersError):
+    """A search query that cannot be understood (an unclosed quote, a bad date, …)."""

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 Listener = Callable[["Store", Sequence[int]], None]
 
-LISTENER_MODULES: tuple[str, ...] = ()
+LISTENER_MODULES: tuple[str, ...] = ("dailypapers.search.indexing",)
 _listeners: list[Listener] = []
 _loaded = False
 

@@ -1,0 +1,146 @@
+"""Search as the site, the API, the CLI and digests use it: one function, `search_papers`.
+
+Hybrid by default: the lexical engine (bm25, `lexical.py`) and the semantic one (embeddings,
+H4b's vector index) each rank candidates; reciprocal rank fusion merges them
+(`fusion.py`), exact title and author matches get a boost, and every hit says why it matched.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy import select
+
+from dailypapers.errors import BadQuery
+from dailypapers.search.fusion import Candidate, fuse
+from dailypapers.search.lexical import Filters, Sort, lexical_index
+from dailypapers.search.query import ParsedQuery, parse_query
+from dailypapers.search.semantic import semantic_candidates
+from dailypapers.search.why import explain
+from dailypapers.store.models import Paper
+
+if TYPE_CHECKING:
+    from dailypapers.store.db import Store
+
+log = logging.getLogger(__name__)
+Mode = Literal["hybrid", "lexical", "semantic"]
+SORTS = ("relevance", "date", "votes")
+MODES = ("hybrid", "lexical", "semantic")
+MAX_LIMIT = 120
+MAX_OFFSET = 10_000
+CANDIDATES = 100  # per engine, before fusion: deep enough that fusion can reorder the top
+
+
+@dataclass
+class SearchHit:
+    paper_id: int
+    arxiv_id: str
+    score: float
+    why: list[str] = field(default_factory=list)  # matched words, "title", "author", "semantic"…
+
+
+@dataclass
+class SearchPage:
+    hits: list[SearchHit]
+    total: int  # matches known (lexical count, at least the hits shown)
+    query: ParsedQuery
+    mode: Mode
+    highlight: set[str] = field(default_factory=set)  # stems to highlight in titles/abstracts
+    highlight_names: set[str] = field(default_factory=set)  # folded author-name tokens
+
+
+def _check(limit: int, offset: int, sort: str, mode: str) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadQuery(f"limit must be between 1 and {MAX_LIMIT}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise BadQuery(f"offset must be between 0 and {MAX_OFFSET}")
+    if sort not in SORTS:
+        raise BadQuery(f"sort must be one of {', '.join(SORTS)}")
+    if mode not in MODES:
+        raise BadQuery(f"mode must be one of {', '.join(MODES)}")
+
+
+def search_papers(
+    store: Store,
+    query: str | ParsedQuery,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    since: date | None = None,
+    until: date | None = None,
+    category: str | None = None,
+    has_code: bool | None = None,
+    sort: Sort = "relevance",
+    mode: Mode = "hybrid",
+) -> SearchPage:
+    """Search papers; raises BadQuery for a query or argument a user must fix."""
+    _check(limit, offset, sort, mode)
+    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    filters = Filters.combine(
+        parsed, since=since, until=until, category=category, has_code=has_code
+    )
+    engine = lexical_index(store)
+    engine.ensure_current(store)
+    wanted = offset + limit
+    pinned = _pinned(store, parsed)
+
+    lexical = None
+    if parsed.arxiv_id and not _has_more_than_id(parsed):
+        # Only an id: that paper, or nothing (not every paper in the index).
+        hits, stems, names = explain(
+            store,
+            parsed,
+            [Candidate(pinned, 1.0)] if pinned else [],
+            semantic_ids=set(),
+            lexical_ids=set(),
+            pinned=pinned,
+        )
+        return SearchPage(hits if offset == 0 else [], len(hits), parsed, mode, stems, names)
+    if mode != "semantic" or not parsed.free_text:
+        depth = wanted if sort != "relevance" or mode == "lexical" else max(wanted, CANDIDATES)
+        lexical = engine.search(parsed, limit=depth, filters=filters, sort=sort)
+    semantic: list[Candidate] = []
+    if mode != "lexical" and parsed.free_text and (sort == "relevance" or mode == "semantic"):
+        semantic = semantic_candidates(store, parsed, filters, engine, k=max(wanted, CANDIDATES))
+
+    if sort != "relevance" and lexical is not None:
+        ranked = [Candidate(i, s) for i, s in zip(lexical.ids, lexical.scores, strict=True)]
+        total = lexical.total
+    else:
+        lexical_list = (
+            [Candidate(i, s) for i, s in zip(lexical.ids, lexical.scores, strict=True)]
+            if lexical
+            else []
+        )
+        ranked = fuse(store, parsed, lexical_list, semantic, mode=mode)
+        total = max(lexical.total if lexical else 0, len(ranked))
+    if pinned is not None:
+        ranked = [Candidate(pinned, float("inf"))] + [c for c in ranked if c.paper_id != pinned]
+        total = max(total, 1)
+
+    page = ranked[offset:wanted]
+    semantic_ids = {c.paper_id for c in semantic}
+    lexical_ids = set(lexical.ids) if lexical else set()
+    hits, stems, names = explain(
+        store, parsed, page, semantic_ids=semantic_ids, lexical_ids=lexical_ids, pinned=pinned
+    )
+    return SearchPage(hits, total, parsed, mode, stems, names)
+
+
+def _has_more_than_id(parsed: ParsedQuery) -> bool:
+    return bool(
+        parsed.terms or parsed.phrases or parsed.authors or parsed.categories or parsed.excluded
+    )
+
+
+def _pinned(store: Store, parsed: ParsedQuery) -> int | None:
+    """The paper an arXiv id in the query names, if we have it."""
+    if not parsed.arxiv_id:
+        return None
+    with store.session() as session:
+        return session.scalar(
+            select(Paper.id).where(Paper.arxiv_id == parsed.arxiv_id, Paper.hidden.is_(False))
+        )

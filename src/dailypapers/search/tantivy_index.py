@@ -1,0 +1,424 @@
+"""The lexical index of SQLite mode: tantivy, in `<data_dir>/search/lexical/`.
+
+A derived index, kept current by the papers-changed listener and rebuildable at any time:
+- the listener re-reads changed papers from the database and replaces their documents
+  (delete by id, add); during a burst (a bulk import) commits are spaced `COMMIT_INTERVAL`
+  apart so indexing overlaps the import, and the last commit happens at most that long after
+  the burst (or at exit);
+- `state.json` beside the index holds the watermark (the highest `Paper.modified_at`
+  committed) and a token shared with the database's `sync_state`, so a crash is caught up
+  by `sync` and an index that belongs to another database is rebuilt, never trusted;
+- one process writes at a time (tantivy's lock file); a writer that cannot get the lock
+  leaves the ids in `pending/` for the next one; readers in every process reload when
+  `meta.json` changes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import tantivy
+from sqlalchemy import func, select
+from tantivy import Occur, Query
+
+from dailypapers.search import analysis
+from dailypapers.search.lexical import Filters, IndexDoc, LexicalResult, Sort, iter_docs, read_docs
+from dailypapers.search.tantivy_query import build_query, filter_clauses
+from dailypapers.store.models import Paper, SyncState
+from dailypapers.timeutil import as_utc
+
+if TYPE_CHECKING:
+    from dailypapers.search.query import ParsedQuery
+    from dailypapers.store.db import Store
+
+log = logging.getLogger(__name__)
+SCHEMA_VERSION = 1
+STATE_KEY = "search.lexical"
+COMMIT_INTERVAL = 1.0  # seconds between commits during a burst
+WRITER_HEAP = 128_000_000
+LOCK_WAIT = 15.0  # seconds a writer waits for another process's lock before deferring
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("id", indexed=True, fast=True)
+    builder.add_text_field("arxiv_id", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("title", tokenizer_name=analysis.TEXT)
+    builder.add_text_field("authors", tokenizer_name=analysis.NAME)
+    builder.add_text_field("abstract", tokenizer_name=analysis.TEXT)
+    builder.add_text_field("categories", tokenizer_name=analysis.KEYWORD, index_option="basic")
+    builder.add_date_field("day", indexed=True, fast=True)
+    builder.add_boolean_field("has_code", indexed=True, fast=True)
+    builder.add_boolean_field("withdrawn", indexed=True, fast=True)
+    builder.add_boolean_field("hidden", indexed=True, fast=True)
+    builder.add_integer_field("votes", fast=True)
+    return builder.build()
+
+
+SCHEMA = build_schema()
+
+
+def _open(path: Path) -> tantivy.Index:
+    path.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(SCHEMA, str(path), reuse=True)
+    for name in (analysis.TEXT, analysis.NAME, analysis.KEYWORD):
+        index.register_tokenizer(name, analysis.analyzer(name))
+    return index
+
+
+def _document(doc: IndexDoc) -> tantivy.Document:
+    document = tantivy.Document()
+    document.add_integer("id", doc.id)
+    document.add_text("arxiv_id", doc.arxiv_id)
+    document.add_text("title", doc.title)
+    # A gap of punctuation keeps one author's last name from running into the next one's.
+    document.add_text("authors", " ; ".join(doc.authors))
+    document.add_text("abstract", doc.abstract)
+    for category in doc.categories:
+        document.add_text("categories", category)
+    if doc.day is not None:
+        document.add_date("day", datetime(doc.day.year, doc.day.month, doc.day.day))
+    document.add_boolean("has_code", doc.has_code)
+    document.add_boolean("withdrawn", doc.withdrawn)
+    document.add_boolean("hidden", doc.hidden)
+    document.add_integer("votes", doc.votes)
+    return document
+
+
+class TantivyIndex:
+    """The tantivy lexical index of one data dir (one object per process and path)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.path = root / "lexical"
+        self._lock = threading.RLock()
+        self._index: tantivy.Index | None = None
+        self._meta_mtime = 0.0
+        self._generation: str | None = None
+        self._writer: tantivy.IndexWriter | None = None
+        self._uncommitted: list[datetime] = []  # modified_at of documents not committed yet
+        self._last_commit = 0.0
+        self._timer: threading.Timer | None = None
+        self._checked = False
+        atexit.register(self.close)
+
+    # --- state -------------------------------------------------------------------------------
+    @property
+    def state_path(self) -> Path:
+        return self.path / "state.json"
+
+    def state(self) -> dict:
+        try:
+            return json.loads(self.state_path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _write_state(self, **changes: object) -> None:
+        state = self.state() | changes
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, self.state_path)
+
+    def watermark(self) -> datetime | None:
+        value = self.state().get("watermark")
+        return as_utc(datetime.fromisoformat(value)) if value else None
+
+    # --- reading -----------------------------------------------------------------------------
+    def _reader(self) -> tantivy.Index:
+        """The index, reloaded when another process (or this one) committed since."""
+        with self._lock:
+            if self._uncommitted:
+                self._commit()
+            generation = self.state().get("generation")
+            if self._index is None or generation != self._generation:
+                self._index = _open(self.path)
+                self._generation = generation
+                self._meta_mtime = 0.0
+            try:
+                mtime = (self.path / "meta.json").stat().st_mtime_ns
+            except OSError:
+                mtime = 0
+            if mtime != self._meta_mtime:
+                self._index.reload()
+                self._meta_mtime = mtime
+            return self._index
+
+    def is_current(self, store: Store) -> bool:
+        """True when the index belongs to this database and nothing changed since its watermark."""
+        state = self.state()
+        if state.get("schema") != SCHEMA_VERSION or state.get("token") != _db_token(store):
+            return False
+        with store.session() as session:
+            newest = session.scalar(select(func.max(Paper.modified_at)))
+        mark = self.watermark()
+        return newest is None or (mark is not None and as_utc(newest) <= mark)
+
+    def ensure_current(self, store: Store) -> None:
+        """Once per process: catch up (or rebuild) if the index lags the database."""
+        if self._checked:
+            return
+        self._checked = True
+        if not self.is_current(store):
+            try:
+                self.sync(store)
+            except WriterBusy:
+                log.info("lexical index: another process is writing; it will catch up")
+
+    def search(
+        self,
+        query: ParsedQuery,
+        *,
+        limit: int,
+        offset: int = 0,
+        filters: Filters | None = None,
+        sort: Sort = "relevance",
+    ) -> LexicalResult:
+        index = self._reader()
+        searcher = index.searcher()
+        filters = filters or Filters()
+        order = {"date": "day", "votes": "votes"}.get(sort)
+        wanted = offset + limit
+        result = LexicalResult()
+        for mode in ("all", "any"):
+            built = build_query(SCHEMA, query, filters, mode=mode)
+            if built is None:
+                continue
+            found = searcher.search(
+                built.query, limit=max(wanted, 1), count=True, order_by_field=order
+            )
+            ids = searcher.fast_field_values("id", [address for _, address in found.hits])
+            scores = [float(score) for score, _ in found.hits]
+            if mode == "all":
+                result = LexicalResult(ids, scores, found.count, built.kind)
+                # Enough papers contain every word (or there is only one word): done.
+                if found.count >= wanted or not built.can_relax:
+                    break
+                continue
+            # Papers with every word stay first; papers with some words follow.
+            seen = set(result.ids)
+            for paper_id, score in zip(ids, scores, strict=True):
+                if paper_id not in seen and len(result.ids) < wanted:
+                    result.ids.append(paper_id)
+                    result.scores.append(score)
+            result.total = max(result.total, found.count)
+            result.mode = "any" if found.count > len(seen) else result.mode
+        result.ids = result.ids[offset:wanted]
+        result.scores = result.scores[offset:wanted]
+        return result
+
+    def filter_ids(self, ids: Sequence[int], query: ParsedQuery, filters: Filters) -> set[int]:
+        if not ids:
+            return set()
+        searcher = self._reader().searcher()
+        clauses = [(Occur.Must, Query.term_set_query(SCHEMA, "id", list(ids)))]
+        clauses += filter_clauses(SCHEMA, query, filters)
+        found = searcher.search(Query.boolean_query(clauses), limit=len(ids), count=False)
+        return set(searcher.fast_field_values("id", [address for _, address in found.hits]))
+
+    # --- writing -----------------------------------------------------------------------------
+    def _acquire_writer(self, wait: float = LOCK_WAIT) -> tantivy.IndexWriter:
+        if self._writer is not None:
+            return self._writer
+        index = self._index or _open(self.path)
+        self._index = index
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self._writer = index.writer(WRITER_HEAP, 1)
+                return self._writer
+            except ValueError as exc:
+                if "LockBusy" not in str(exc) or time.monotonic() >= deadline:
+                    raise WriterBusy(str(exc)) from exc
+                time.sleep(0.05)
+
+    def index(self, store: Store, paper_ids: Sequence[int]) -> None:
+        """Replace the documents of these papers (called after their batch committed)."""
+        with self._lock:
+            if not self._checked:
+                self._checked = True
+                if self.state().get("token") != _db_token(store) or not self.state_path.exists():
+                    self.rebuild(store)
+                    return
+            try:
+                writer = self._acquire_writer()
+            except WriterBusy:
+                self._defer(paper_ids)
+                return
+            self._replay_pending(store, writer)
+            with store.session() as session:
+                docs = read_docs(session, paper_ids)
+            self._add(writer, docs, replace=True)
+            present = {doc.id for doc in docs}
+            for gone in set(paper_ids) - present:  # deleted from the database
+                writer.delete_documents_by_term("id", gone)
+            if time.monotonic() - self._last_commit >= COMMIT_INTERVAL:
+                self._commit()
+            else:
+                self._schedule_commit()
+
+    def _add(self, writer: tantivy.IndexWriter, docs: list[IndexDoc], *, replace: bool) -> None:
+        for doc in docs:
+            if replace:
+                writer.delete_documents_by_term("id", doc.id)
+            writer.add_document(_document(doc))
+            self._uncommitted.append(doc.modified_at)
+
+    def _commit(self) -> None:
+        if self._writer is None:
+            return
+        self._writer.commit()
+        self._last_commit = time.monotonic()
+        if self._uncommitted:
+            newest = max(as_utc(m) for m in self._uncommitted)
+            mark = self.watermark()
+            if mark is None or newest > mark:
+                self._write_state(watermark=newest.isoformat())
+            self._uncommitted = []
+
+    def _schedule_commit(self) -> None:
+        if self._timer is None or not self._timer.is_alive():
+            self._timer = threading.Timer(COMMIT_INTERVAL, self.flush, kwargs={"release": True})
+            self._timer.daemon = True
+            self._timer.start()
+
+    def flush(self, *, release: bool = False) -> None:
+        """Commit what is pending; with `release`, let other processes write again."""
+        with self._lock:
+            self._commit()
+            if release and self._writer is not None:
+                self._writer.wait_merging_threads()
+                self._writer = None
+
+    def close(self) -> None:
+        try:
+            self.flush(release=True)
+        except Exception:  # at exit: the watermark lets the next writer catch up
+            log.exception("lexical index: final commit failed")
+
+    def _defer(self, paper_ids: Sequence[int]) -> None:
+        pending = self.path / "pending"
+        pending.mkdir(exist_ok=True)
+        name = pending / f"{os.getpid()}-{uuid.uuid4().hex}.ids"
+        name.write_text("\n".join(str(i) for i in paper_ids))
+        log.warning("lexical index busy: %d papers left for the next writer", len(paper_ids))
+
+    def _replay_pending(self, store: Store, writer: tantivy.IndexWriter) -> None:
+        pending = self.path / "pending"
+        if not pending.is_dir():
+            return
+        for name in sorted(pending.glob("*.ids")):
+            ids = [int(line) for line in name.read_text().split() if line.strip()]
+            with store.session() as session:
+                self._add(writer, read_docs(session, ids), replace=True)
+            self._commit()
+            name.unlink()
+
+    def sync(self, store: Store) -> int:
+        """Index every paper modified at or after the watermark; rebuild if not ours."""
+        with self._lock:
+            state = self.state()
+            if state.get("schema") != SCHEMA_VERSION or state.get("token") != _db_token(store):
+                return self.rebuild(store)
+            writer = self._acquire_writer()
+            self._replay_pending(store, writer)
+            count = 0
+            with store.session() as session:
+                for docs in iter_docs(session, modified_since=self.watermark()):
+                    self._add(writer, docs, replace=True)
+                    count += len(docs)
+            self._commit()
+            return count
+
+    def rebuild(self, store: Store, *, progress: bool = False) -> int:
+        """Build a fresh index beside the live one, then swap it in."""
+        with self._lock:
+            self.flush(release=True)
+            fresh = self.root / f"lexical.new-{os.getpid()}"
+            shutil.rmtree(fresh, ignore_errors=True)
+            index = _open(fresh)
+            writer = index.writer(WRITER_HEAP, 1)
+            count, newest = 0, None
+            with store.session() as session:
+                total = session.scalar(select(func.count(Paper.id))) or 0
+                bar = _progress(total) if progress else None
+                for docs in iter_docs(session):
+                    for doc in docs:
+                        writer.add_document(_document(doc))
+                        if newest is None or as_utc(doc.modified_at) > newest:
+                            newest = as_utc(doc.modified_at)
+                    count += len(docs)
+                    if bar:
+                        bar.update(len(docs))
+            writer.commit()
+            writer.wait_merging_threads()
+            del writer
+            token = _db_token(store, create=True)
+            generation = uuid.uuid4().hex
+            state = {
+                "schema": SCHEMA_VERSION,
+                "token": token,
+                "generation": generation,
+                "watermark": newest.isoformat() if newest else None,
+                "rebuilt_at": datetime.now(UTC).isoformat(),
+            }
+            (fresh / "state.json").write_text(json.dumps(state))
+            old = self.root / f"lexical.old-{os.getpid()}"
+            if self.path.exists():
+                os.replace(self.path, old)
+            os.replace(fresh, self.path)
+            shutil.rmtree(old, ignore_errors=True)
+            self._index, self._writer, self._uncommitted = None, None, []
+            self._generation = None
+            if bar:
+                bar.close()
+            return count
+
+
+class WriterBusy(RuntimeError):
+    """Another process holds the index's writer lock."""
+
+
+def _db_token(store: Store, *, create: bool = False) -> str | None:
+    """The token that ties an index to its database (made by a rebuild)."""
+    with store.session() as session:
+        row = session.get(SyncState, STATE_KEY)
+        if row is not None and row.value.get("token"):
+            return row.value["token"]
+        if not create:
+            return None
+        token = uuid.uuid4().hex
+        if row is None:
+            session.add(SyncState(key=STATE_KEY, value={"token": token}))
+        else:
+            row.value = {**row.value, "token": token}
+        return token
+
+
+def _progress(total: int):  # noqa: ANN202
+    from dailypapers.search.progress import Progress
+
+    return Progress(total, "lexical index")
+
+
+_instances: dict[Path, TantivyIndex] = {}
+_instances_lock = threading.Lock()
+
+
+def tantivy_index(store: Store) -> TantivyIndex:
+    """This process's index object for the store's data dir."""
+    root = Path(store.settings.data_dir).resolve() / "search"
+    with _instances_lock:
+        if root not in _instances:
+            _instances[root] = TantivyIndex(root)
+        return _instances[root]
