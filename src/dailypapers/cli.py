@@ -105,7 +105,10 @@ def serve(
 
 def _register() -> None:
     """Add the commands each area defines in its own module."""
-    for module in ("dailypapers.ingest.cli",):
+    for module in (
+        "dailypapers.ingest.cli",
+        "dailypapers.accounts.cli",
+    ):
         __import__(module)
 
 

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     harvest_delay: float = Field(default=3.0, ge=0, validation_alias="DAILYPAPERS_HARVEST_DELAY")
     harvest_retries: int = Field(default=4, ge=1, validation_alias="DAILYPAPERS_HARVEST_RETRIES")
     harvest_timeout: float = Field(default=30.0, gt=0, validation_alias="DAILYPAPERS_HARVEST_TIMEOUT")
+    # Requests per minute: log-in/sign-up attempts per client address, and writes (votes,
+    # comments, submissions) per user. Counted in each server process.
+    rate_limit_auth: int = Field(default=10, ge=1, validation_alias="DAILYPAPERS_RATE_LIMIT_AUTH")
+    rate_limit_writes: int = Field(
+        default=30, ge=1, validation_alias="DAILYPAPERS_RATE_LIMIT_WRITES"
+    )
 
     @field_validator("tz")
     @classmethod

@@ -33,5 +33,25 @@ class OaiPmhError(RemoteSourceError):
         self.code = code
 
 
+class InvalidInput(DailyPapersError):
+    """A value a user typed that cannot be accepted (a short password, a bad date, …)."""
+
+
+class Conflict(DailyPapersError):
+    """The thing would clash with one that exists (a taken user name)."""
+
+
+class Forbidden(DailyPapersError):
+    """The user may not do this (someone else's comment, an admin-only action)."""
+
+
+class RateLimited(DailyPapersError):
+    """Too many attempts in a short time; `retry_after` says how many seconds to wait."""
+
+    def __init__(self, message: str, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class BadQuery(DailyPapersError):
     """A search query that cannot be understood (an unclosed quote, a bad date, …)."""

@@ -1,38 +1,85 @@
-"""The web application factory (a minimal listing until the site lands)."""
+"""The web application factory: middleware, error handlers, static files and the routers.
+
+Each area adds its pages and endpoints as an `APIRouter` named `router` in a module listed in
+ROUTERS; optional ones (built by other areas) are skipped until their module exists.
+"""
 
 from __future__ import annotations
 
-from html import escape
+import importlib
+from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
+import swagger_ui_bundle
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
+from dailypapers import __version__
 from dailypapers.config import Settings, get_settings
+from dailypapers.rank.trending import TrendingCache
 from dailypapers.store.db import open_store
-from dailypapers.store.models import DailyListing, Paper
+from dailypapers.web import errors
+from dailypapers.web.ratelimit import SlidingWindowLimiter
+from dailypapers.web.security import SecurityHeadersMiddleware, verify_csrf
+
+STATIC = Path(__file__).parent / "static"
+
+# Order matters where paths overlap: the search routes (/api/papers/search,
+# /api/papers/{id}/similar) must come before the API's /api/papers/{id:path}.
+ROUTERS: tuple[str, ...] = (
+    "dailypapers.web.routes.search",  # hybrid search (search area)
+    "dailypapers.web.routes.digest",  # subscribe, confirm, settings, "For you" (digest area)
+    "dailypapers.web.routes.auth",
+    "dailypapers.web.routes.community",
+    "dailypapers.web.routes.api",
+    "dailypapers.web.routes.feeds",
+    "dailypapers.web.routes.docs",
+    "dailypapers.web.routes.pages",
+)
+OPTIONAL_ROUTERS = frozenset({"dailypapers.web.routes.search", "dailypapers.web.routes.digest"})
+
+
+def _include_routers(app: FastAPI) -> None:
+    for name in ROUTERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if name in OPTIONAL_ROUTERS and exc.name == name:
+                continue
+            raise
+        app.include_router(module.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the site and JSON API for `settings` (the environment's by default)."""
     settings = settings or get_settings()
     store = open_store(settings)
-    app = FastAPI(title="dailypapers")
+    app = FastAPI(
+        title="dailypapers",
+        version=__version__,
+        description="The daily feed of research papers: listings, papers, votes and comments.",
+        docs_url=None,  # served by routes/docs.py from local files, under a strict CSP
+        redoc_url=None,
+        dependencies=[Depends(verify_csrf)],
+    )
+    app.state.settings = settings
     app.state.store = store
+    app.state.auth_limiter = SlidingWindowLimiter(settings.rate_limit_auth, 60)
+    app.state.write_limiter = SlidingWindowLimiter(settings.rate_limit_writes, 60)
+    app.state.trending = TrendingCache()
 
-    @app.get("/", response_class=HTMLResponse)
-    def home() -> str:
-        with store.session() as session:
-            day = session.scalar(select(func.max(DailyListing.date)))
-            rows = session.execute(
-                select(Paper.arxiv_id, Paper.title, Paper.imported_upvotes)
-                .join(DailyListing, DailyListing.paper_id == Paper.id)
-                .where(DailyListing.date == day)
-                .order_by(Paper.imported_upvotes.desc())
-            ).all()
-        items = "".join(
-            f"<li>{escape(r.title)} ({r.imported_upvotes} upvotes, {escape(r.arxiv_id)})</li>"
-            for r in rows
-        )
-        return f"<!doctype html><title>dailypapers</title><h1>Papers of {day}</h1><ol>{items}</ol>"
-
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret(),
+        session_cookie="dp_session",
+        same_site="lax",
+        https_only=settings.base_url.startswith("https://"),
+        max_age=30 * 24 * 3600,
+    )
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    swagger = StaticFiles(directory=swagger_ui_bundle.swagger_ui_path)
+    app.mount("/docs/assets", swagger, name="swagger")
+    _include_routers(app)
     return app

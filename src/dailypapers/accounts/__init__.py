@@ -1,0 +1,1 @@
+"""User accounts: creating users, checking passwords."""

@@ -1,0 +1,41 @@
+"""`dailypapers user create USERNAME [--admin]`."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from dailypapers.cli import app, fail, store
+from dailypapers.errors import Conflict, InvalidInput
+
+user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("create")
+def create(
+    username: str = typer.Argument(..., help="The new user's name."),
+    email: str | None = typer.Option(None, help="Email address (optional)."),
+    admin: bool = typer.Option(False, "--admin", help="Make the user an admin (can moderate)."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input (for scripts)."
+    ),
+) -> None:
+    """Create a user; prompts for the password unless --password-stdin."""
+    from dailypapers.accounts.users import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    db = store()
+    try:
+        with db.session() as session:
+            user = create_user(
+                session=session, username=username, password=password, email=email, is_admin=admin
+            )
+            name, is_admin = user.username, user.is_admin
+    except (InvalidInput, Conflict) as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"created {'admin' if is_admin else 'user'} {name}")

@@ -1,0 +1,134 @@
+"""Paper cards: what a listing shows of each paper, fetched for one page of papers at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dailypapers.store.models import Comment, DailyListing, Paper, Upvote, User
+
+
+@dataclass(slots=True)
+class PaperCard:
+    """One paper as the feed, the API and the feeds show it."""
+
+    id: int
+    arxiv_id: str
+    title: str
+    abstract: str | None
+    authors: list[str]
+    categories: list[str]
+    published_at: datetime | None
+    updated_at: datetime | None
+    version: int | None
+    code_url: str | None
+    project_url: str | None
+    abs_url: str | None
+    pdf_url: str | None
+    withdrawn: bool
+    hidden: bool
+    imported_upvotes: int
+    votes_here: int = 0
+    comments: int = 0
+    listed_on: date | None = None
+    listed_at: datetime | None = None
+    submitter: str | None = None
+    voted: bool = False  # the current user has upvoted it
+    score: float | None = None  # a ranker's score, when ranked
+
+    @property
+    def upvotes(self) -> int:
+        """The shown count: the imported count plus the votes cast here."""
+        return self.imported_upvotes + self.votes_here
+
+
+CARD_COLUMNS = (
+    Paper.id,
+    Paper.arxiv_id,
+    Paper.title,
+    Paper.abstract,
+    Paper.authors,
+    Paper.categories,
+    Paper.published_at,
+    Paper.updated_at,
+    Paper.version,
+    Paper.code_url,
+    Paper.project_url,
+    Paper.abs_url,
+    Paper.pdf_url,
+    Paper.withdrawn,
+    Paper.hidden,
+    Paper.imported_upvotes,
+)
+
+
+def vote_counts(session: Session, paper_ids: Sequence[int]) -> dict[int, int]:
+    """Votes cast here, for these papers only (index on upvotes.paper_id)."""
+    if not paper_ids:
+        return {}
+    rows = session.execute(
+        select(Upvote.paper_id, func.count())
+        .where(Upvote.paper_id.in_(paper_ids))
+        .group_by(Upvote.paper_id)
+    )
+    return {pid: n for pid, n in rows}
+
+
+def comment_counts(session: Session, paper_ids: Sequence[int]) -> dict[int, int]:
+    """Visible comments, for these papers only (index on comments.paper_id)."""
+    if not paper_ids:
+        return {}
+    rows = session.execute(
+        select(Comment.paper_id, func.count())
+        .where(Comment.paper_id.in_(paper_ids), Comment.hidden.is_(False))
+        .group_by(Comment.paper_id)
+    )
+    return {pid: n for pid, n in rows}
+
+
+def voted_by(session: Session, user_id: int | None, paper_ids: Sequence[int]) -> set[int]:
+    """Which of these papers the user has upvoted."""
+    if user_id is None or not paper_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Upvote.paper_id).where(Upvote.user_id == user_id, Upvote.paper_id.in_(paper_ids))
+        )
+    )
+
+
+def load_cards(
+    session: Session, paper_ids: Sequence[int], *, user_id: int | None = None
+) -> list[PaperCard]:
+    """Cards for these papers, in the given order, with counts and listing details."""
+    if not paper_ids:
+        return []
+    rows = session.execute(
+        select(
+            *CARD_COLUMNS,
+            DailyListing.date,
+            DailyListing.listed_at,
+            DailyListing.submitter_name,
+            User.username,
+        )
+        .outerjoin(DailyListing, DailyListing.paper_id == Paper.id)
+        .outerjoin(User, User.id == DailyListing.submitted_by_id)
+        .where(Paper.id.in_(paper_ids))
+    ).all()
+    votes = vote_counts(session, paper_ids)
+    comments = comment_counts(session, paper_ids)
+    mine = voted_by(session, user_id, paper_ids)
+    by_id: dict[int, PaperCard] = {}
+    for row in rows:
+        card = PaperCard(*row[: len(CARD_COLUMNS)])
+        card.listed_on, card.listed_at, submitter_name, username = row[len(CARD_COLUMNS) :]
+        card.submitter = username or submitter_name
+        card.votes_here = votes.get(card.id, 0)
+        card.comments = comments.get(card.id, 0)
+        card.voted = card.id in mine
+        by_id[card.id] = card
+    return [by_id[pid] for pid in paper_ids if pid in by_id]

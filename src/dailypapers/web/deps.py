@@ -1,0 +1,95 @@
+"""Dependency aliases for routes (as in the FastAPI full-stack template).
+
+    def page(session: SessionDep, user: OptionalUser): ...
+    @router.post("/x", dependencies=[WriteLimit])
+    def write(session: SessionDep, user: CurrentUser): ...
+
+`SessionDep` is one database session per request, committed when the route returns without an
+error (before the response is sent). CSRF is checked app-wide (see security.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from dailypapers.config import Settings
+from dailypapers.errors import DailyPapersError, Forbidden
+from dailypapers.store.db import Store
+from dailypapers.store.models import User
+
+
+class LoginRequired(DailyPapersError):
+    """The action needs a logged-in user (pages redirect to /login, JSON answers 401)."""
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.store.session() as session:
+        yield session
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_optional_user(request: Request, session: SessionDep) -> User | None:
+    """The logged-in user, or None; also kept on request.state.user for templates."""
+    user = None
+    user_id = request.session.get("uid")
+    if isinstance(user_id, int):
+        user = session.get(User, user_id)
+        if user is None:  # deleted since the cookie was signed
+            request.session.pop("uid", None)
+    request.state.user = user
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+def get_current_user(user: OptionalUser) -> User:
+    if user is None:
+        raise LoginRequired("log in to do that")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_admin(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise Forbidden("only admins can do that")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def limit_auth(request: Request) -> None:
+    """Count a log-in / sign-up attempt against the client's address."""
+    request.app.state.auth_limiter.hit(f"ip:{client_address(request)}", "log-in attempts")
+
+
+def limit_writes(request: Request, user: CurrentUser) -> None:
+    """Count a write (vote, comment, submission) against the user."""
+    request.app.state.write_limiter.hit(f"user:{user.id}", "changes in a short time")
+
+
+AuthLimit = Depends(limit_auth)
+WriteLimit = Depends(limit_writes)

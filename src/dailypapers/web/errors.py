@@ -1,0 +1,110 @@
+"""Turn errors into answers people can read: JSON for the API and feeds, a page for browsers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from dailypapers import errors
+from dailypapers.web.deps import LoginRequired
+from dailypapers.web.security import CsrfError
+from dailypapers.web.templating import render
+
+STATUS: list[tuple[type[Exception], int]] = [
+    (errors.BadArxivId, 400),
+    (errors.InvalidInput, 400),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.Forbidden, 403),
+    (CsrfError, 403),
+    (LoginRequired, 401),
+    (errors.RateLimited, 429),
+]
+TITLES = {
+    400: "That did not look right",
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Already taken",
+    422: "That did not look right",
+    429: "Slow down a little",
+    502: "A source did not answer",
+}
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/feeds/")) or path == "/openapi.json":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    headers = {}
+    if status == 429:
+        headers["Retry-After"] = str(getattr(request.state, "retry_after", 60))
+    if wants_json(request):
+        return JSONResponse({"error": message, "status": status}, status, headers=headers)
+    title = TITLES.get(status, "Something went wrong")
+    return render(
+        request,
+        "error.html",
+        {"title": title, "message": message, "status": status},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _status_of(exc: Exception) -> int:
+    for kind, status in STATUS:
+        if isinstance(exc, kind):
+            return status
+    remote = getattr(errors, "RemoteSourceError", None)
+    if remote is not None and isinstance(exc, remote):
+        return 502
+    return 400
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, LoginRequired) and not wants_json(request):
+        target = request.url.path if request.method == "GET" else request.headers.get("referer")
+        next_path = target if target and target.startswith("/") else "/"
+        return RedirectResponse(f"/login?next={next_path}", status_code=303)
+    if isinstance(exc, errors.RateLimited):
+        request.state.retry_after = exc.retry_after
+    return error_response(request, _status_of(exc), str(exc))
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    message = "; ".join(problems) or "invalid request"
+    if wants_json(request):
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"error": message, "status": 422, "detail": detail}, 422)
+    return error_response(request, 422, message)
+
+
+async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    message = exc.detail if isinstance(exc.detail, str) else "error"
+    if exc.status_code == 404 and message == "Not Found":
+        message = "There is no page at this address."
+    response = error_response(request, exc.status_code, message)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.DailyPapersError, domain_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)

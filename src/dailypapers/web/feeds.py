@@ -1,0 +1,71 @@
+"""RSS 2.0 and Atom from a list of paper cards (feedgen); reused by the search feeds.
+
+return render_feed(cards, "atom", title="…", link=str(request.url), site=base_url(request))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, time
+
+from feedgen.feed import FeedGenerator
+from starlette.requests import Request
+from starlette.responses import Response
+
+from dailypapers.feed.cards import PaperCard
+from dailypapers.timeutil import utcnow
+
+MEDIA_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+
+
+def base_url(request: Request) -> str:
+    """The site's root URL as the client reached it, without a trailing slash."""
+    return str(request.base_url).rstrip("/")
+
+
+def _entry_time(card: PaperCard) -> datetime:
+    if card.listed_on is not None:
+        return datetime.combine(card.listed_on, time(), tzinfo=UTC)
+    return card.published_at or utcnow()
+
+
+def render_feed(
+    papers: Sequence[PaperCard],
+    kind: str,
+    *,
+    title: str,
+    link: str,
+    site: str,
+    description: str | None = None,
+) -> Response:
+    """The feed document for `papers` in `kind` ("rss" or "atom"); `link` is the feed's own URL."""
+    if kind not in MEDIA_TYPES:
+        raise ValueError(f"unknown feed kind {kind!r}")
+    fg = FeedGenerator()
+    fg.id(link)
+    fg.title(title)
+    fg.subtitle(description or title)  # RSS requires a description
+    fg.link(href=site + "/", rel="alternate")
+    fg.link(href=link, rel="self")
+    fg.language("en")
+    fg.generator("dailypapers")
+    newest = max((_entry_time(card) for card in papers), default=utcnow())
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
+    # feedgen prepends entries; add oldest-listed last so the feed reads in the given order.
+    for card in reversed(papers):
+        url = f"{site}/papers/{card.arxiv_id}"
+        entry = fg.add_entry()
+        entry.id(url)
+        entry.guid(url, permalink=True)
+        entry.title(card.title)
+        entry.link(href=url, rel="alternate")
+        entry.summary(card.abstract or card.title)
+        for name in card.authors[:50]:
+            entry.author(name=name)
+        entry.published(card.published_at or _entry_time(card))
+        entry.updated(card.updated_at or card.published_at or _entry_time(card))
+        for category in card.categories:
+            entry.category(term=category)
+    body = fg.atom_str(pretty=True) if kind == "atom" else fg.rss_str(pretty=True)
+    return Response(body, media_type=f"{MEDIA_TYPES[kind]}; charset=utf-8")

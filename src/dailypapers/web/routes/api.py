@@ -1,0 +1,55 @@
+"""The JSON API, in Hugging Face's shapes; documented at /docs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+
+from dailypapers.feed.api import daily_papers, paper_info, requested_period
+from dailypapers.web.deps import SessionDep
+
+router = APIRouter(prefix="/api", tags=["papers"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed date, week or month (JSON `{error}`)"},
+    404: {"description": "Unknown paper (JSON `{error}`)"},
+    422: {"description": "A parameter out of range (JSON `{error, detail}`)"},
+}
+
+
+@router.get("/daily_papers", responses=ERRORS, summary="Featured papers of a day, week or month")
+def api_daily_papers(
+    request: Request,
+    session: SessionDep,
+    date: Annotated[str | None, Query(description="A day, YYYY-MM-DD", max_length=40)] = None,
+    week: Annotated[str | None, Query(description="An ISO week, YYYY-Www", max_length=40)] = None,
+    month: Annotated[str | None, Query(description="A month, YYYY-MM", max_length=40)] = None,
+    p: Annotated[int, Query(ge=0, le=100_000, description="Page, 0-based")] = 0,
+    limit: Annotated[int, Query(ge=1, le=100, description="Items per page, 1-100")] = 50,
+    sort: Annotated[
+        Literal["publishedAt", "trending", "upvotes"],
+        Query(description="publishedAt (newest first), trending, or upvotes"),
+    ] = "publishedAt",
+) -> list[dict[str, Any]]:
+    """Featured papers, each `{paper: {id, title, summary, authors, publishedAt, upvotes, …},
+    publishedAt, title, summary, numComments, submittedBy}`. Without date/week/month: every
+    featured paper, newest day first."""
+    period = requested_period(date, week, month)
+    return daily_papers(
+        session,
+        period=period,
+        page=p,
+        limit=limit,
+        sort=sort,
+        trending_cache=request.app.state.trending,
+    )
+
+
+@router.get("/papers/{arxiv_id:path}", responses=ERRORS, summary="One paper")
+def api_paper(
+    session: SessionDep,
+    arxiv_id: Annotated[str, Path(description="arXiv id, e.g. 2405.15738", max_length=200)],
+) -> dict[str, Any]:
+    """A paper's metadata, shown upvote count (imported + cast here) and comment count."""
+    return paper_info(session, arxiv_id)

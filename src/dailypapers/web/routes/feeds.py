@@ -1,0 +1,59 @@
+"""RSS 2.0 and Atom feeds: the newest day, any day, and trending."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from dailypapers.feed.cards import load_cards
+from dailypapers.feed.listing import latest_listing, period_listing
+from dailypapers.feed.periods import day_period, parse_day
+from dailypapers.web.deps import SessionDep
+from dailypapers.web.feeds import base_url, render_feed
+
+router = APIRouter(prefix="/feeds", tags=["feeds"])
+
+Kind = Annotated[Literal["rss", "atom"], Path(description="rss (RSS 2.0) or atom")]
+FEED = {200: {"content": {"application/atom+xml": {}, "application/rss+xml": {}}}}
+
+
+@router.get("/daily.{kind}", summary="The newest day's papers", responses=FEED)
+def daily_feed(request: Request, session: SessionDep, kind: Kind) -> Response:
+    listing = latest_listing(session, per_page=100)
+    label = listing.period.label if listing.period else "no papers yet"
+    return render_feed(
+        listing.cards,
+        kind,
+        title=f"Daily Papers: {label}",
+        link=str(request.url),
+        site=base_url(request),
+    )
+
+
+@router.get("/date/{day}.{kind}", summary="One day's papers", responses=FEED)
+def day_feed(request: Request, session: SessionDep, day: str, kind: Kind) -> Response:
+    period = day_period(parse_day(day))
+    listing = period_listing(session, period, per_page=100)
+    return render_feed(
+        listing.cards,
+        kind,
+        title=f"Daily Papers: {period.label}",
+        link=str(request.url),
+        site=base_url(request),
+    )
+
+
+@router.get("/trending.{kind}", summary="Trending papers", responses=FEED)
+def trending_feed(request: Request, session: SessionDep, kind: Kind) -> Response:
+    ids, _ = request.app.state.trending.get(session)
+    cards = load_cards(session, ids[:50])
+    return render_feed(
+        cards,
+        kind,
+        title="Daily Papers: trending",
+        link=str(request.url),
+        site=base_url(request),
+        description="Papers ranked by upvotes decayed by age",
+    )
