@@ -108,6 +108,7 @@ def _register() -> None:
     for module in (
         "dailypapers.ingest.cli",
         "dailypapers.accounts.cli",
+        "dailypapers.ingest.harvest_cli",
     ):
         __import__(module)
 

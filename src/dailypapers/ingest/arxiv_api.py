@@ -306,6 +306,7 @@ def harvest_search(
     query: str,
     *,
     max_results: int | None = None,
+    page_size: int = PAGE_SIZE,
     feature: bool = False,
     on_page: PageCallback | None = None,
     api: ArxivApi | None = None,
@@ -313,7 +314,7 @@ def harvest_search(
     """Fetch and save the results of an arXiv search (newest first), page by page."""
     summary = HarvestSummary()
     with api or ArxivApi(store.settings) as client:
-        for page in client.search(query, max_results=max_results):
+        for page in client.search(query, max_results=max_results, page_size=page_size):
             _save_page(store, page, summary, feature, store.settings)
             if on_page:
                 on_page(page, summary)

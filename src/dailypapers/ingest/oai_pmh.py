@@ -257,31 +257,23 @@ class OaiHarvester:
                 continue
             started = started or page.response_date.date().isoformat()
             self._save(page, window, feature, summary)
-            if on_page:
-                on_page(page, summary)
             token = page.token
             if token:
-                save_state(
-                    self.store,
-                    key,
-                    {
-                        **state,
-                        "window": window,
-                        "token": token,
-                        "started": started,
-                        "cursor": (page.cursor or 0) + page.count
-                        if page.cursor is not None
-                        else None,
-                    },
-                )
-                continue
-            done = {
-                "next_from": started if window.get("until") is None else state.get("next_from"),
-                "last_window": window,
-                "completed_at": utcnow().isoformat(),
-            }
-            save_state(self.store, key, done)
-            return summary
+                cursor = page.cursor + page.count if page.cursor is not None else None
+                progress = {"window": window, "token": token, "started": started, "cursor": cursor}
+                save_state(self.store, key, {**state, **progress})
+            else:
+                done = {
+                    # A bounded (--until) harvest does not move the incremental start forward.
+                    "next_from": started if not window.get("until") else state.get("next_from"),
+                    "last_window": window,
+                    "completed_at": utcnow().isoformat(),
+                }
+                save_state(self.store, key, done)
+            if on_page:
+                on_page(page, summary)
+            if not token:
+                return summary
 
     @staticmethod
     def _params(window: dict[str, Any], token: str | None) -> dict[str, str]:

@@ -94,7 +94,7 @@ class PoliteClient:
         delay: float = 3.0,
         retries: int = 4,
         timeout: float = 30.0,
-        backoff: float = 2.0,
+        backoff: float = 3.0,  # first retry waits this, then it doubles
         limiter: RateLimiter | None = None,
         sleep: Sleep | None = None,
         transport: httpx.BaseTransport | None = None,
