@@ -107,6 +107,7 @@ def _register() -> None:
     """Add the commands each area defines in its own module."""
     for module in (
         "dailypapers.ingest.cli",
+        "dailypapers.digest.cli",
         "dailypapers.accounts.cli",
         "dailypapers.ingest.harvest_cli",
     ):
