@@ -353,7 +353,7 @@ def test_cli_harvests_ids(loopback, shared_data, settings):
     assert ran.exit_code == 0, ran.output
     assert "1 new, 0 changed, 0 unchanged, 0 skipped" in ran.stdout
     quiet = run_cli(
-        settings, "harvest", "arxiv", "--ids", "1111.2011", "-q",
+        settings, "harvest", "arxiv", "arxiv:1111.2011", "-q",
         DAILYPAPERS_ARXIV_API_URL=server.url,
     )  # fmt: skip
     assert (quiet.exit_code, quiet.stdout) == (0, "")

@@ -144,6 +144,9 @@ def _split_ids(values: list[str] | None) -> list[str]:
 
 @harvest_app.command("arxiv")
 def harvest_arxiv(
+    id_args: list[str] | None = typer.Argument(
+        None, metavar="ID", help="arXiv ids or URLs (the same as --ids)."
+    ),
     ids: list[str] | None = typer.Option(
         None, "--ids", help="arXiv ids or URLs (repeat the option, or separate with commas)."
     ),
@@ -165,7 +168,7 @@ def harvest_arxiv(
         search_query,
     )
 
-    wanted = _split_ids(ids)
+    wanted = _split_ids([*(id_args or []), *(ids or [])])
     if wanted and (query or category):
         raise fail("give either --ids or --query/--category, not both")
     if not wanted and not (query or category):
