@@ -110,6 +110,7 @@ def _register() -> None:
         "dailypapers.digest.cli",
         "dailypapers.accounts.cli",
         "dailypapers.ingest.harvest_cli",
+        "dailypapers.search.index_cli",
     ):
         __import__(module)
 

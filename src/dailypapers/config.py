@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -41,6 +42,14 @@ class Settings(BaseSettings):
     rate_limit_writes: int = Field(
         default=30, ge=1, validation_alias="DAILYPAPERS_RATE_LIMIT_WRITES"
     )
+
+    # Semantic search: which shipped model embeds papers (auto: MiniLM below 50k papers, the
+    # static fast path above), and the largest saved batch embedded inline (bigger batches,
+    # e.g. bulk imports, wait for `dailypapers index`; 0 never embeds inline).
+    embedder: Literal["auto", "minilm", "static"] = Field(
+        default="auto", validation_alias="DAILYPAPERS_EMBEDDER"
+    )
+    embed_inline_max: int = Field(default=256, ge=0, validation_alias="DAILYPAPERS_EMBED_INLINE_MAX")
 
     @field_validator("tz")
     @classmethod

@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
 Listener = Callable[["Store", Sequence[int]], None]
 
-LISTENER_MODULES: tuple[str, ...] = ("dailypapers.search.indexing",)
+LISTENER_MODULES: tuple[str, ...] = (
+    "dailypapers.search.indexing",
+    "dailypapers.search.vector_indexing",
+)
 _listeners: list[Listener] = []
 _loaded = False
 

@@ -1,0 +1,50 @@
+"""`dailypapers index`: build or catch up the semantic (vector) index, resumably."""
+
+from __future__ import annotations
+
+import typer
+
+from dailypapers.cli import app, fail, store
+from dailypapers.errors import DailyPapersError
+
+MODEL_HELP = "Embedding model: minilm (best quality), static (fast), auto (by corpus size)."
+
+
+@app.command("index")
+def index_command(
+    model: str = typer.Option(None, "--model", help=MODEL_HELP, show_default=False),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Drop every vector and embed all again."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+) -> None:
+    """Embed new and changed papers for semantic search (resumes where it stopped).
+
+    Choosing a model other than the one that built the index rebuilds it with that model.
+    """
+    from dailypapers.search.progress import Progress
+    from dailypapers.search.vector_indexing import (
+        choose_model,
+        index_papers,
+        pending_count,
+        prepared_index,
+    )
+
+    if model is not None and model not in ("auto", "minilm", "static"):
+        raise fail(f"unknown model {model!r}: choose minilm, static or auto")
+    db = store()
+    try:
+        chosen = choose_model(db, model) if model else None
+        index = prepared_index(db, chosen, rebuild=rebuild)
+        name = index.meta()["model"]
+        total = pending_count(db, index)
+        bar = Progress(total, f"embedding ({name})") if progress and total else None
+        try:
+            report = index_papers(db, model=name, progress=bar.update if bar else None)
+        finally:
+            if bar:
+                bar.close()
+    except DailyPapersError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(
+        f"{report.embedded:,} papers embedded with {report.model}, {report.skipped:,} already "
+        f"current; {report.total:,} vectors in the index"
+    )

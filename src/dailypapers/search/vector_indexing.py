@@ -1,0 +1,163 @@
+"""Keeping paper vectors current: inline for small saved batches, catch-up for the rest.
+
+The catch-up walks papers in (modified_at, id) order from a watermark stored with the index and
+advances it after each committed chunk, so `dailypapers index` resumes where it stopped. Each
+vector remembers the modified_at it was made from, so papers already embedded inline are
+skipped rather than embedded twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+
+from dailypapers.search.embeddings import (
+    MINILM,
+    MODEL_NAMES,
+    STATIC,
+    UnknownModel,
+    get_embedder,
+    paper_text,
+)
+from dailypapers.search.vectors import VectorIndex, open_vector_index
+from dailypapers.store.db import Store
+from dailypapers.store.events import on_papers_changed
+from dailypapers.store.models import Paper
+from dailypapers.timeutil import as_utc
+
+log = logging.getLogger(__name__)
+
+AUTO_STATIC_FROM = 50_000  # papers: above this, `auto` picks the static model (MiniLM: hours)
+CHUNK = {MINILM: 256, STATIC: 4096}  # papers per committed step of a catch-up
+
+
+@dataclass
+class IndexReport:
+    model: str
+    embedded: int = 0
+    skipped: int = 0  # already current (embedded inline)
+    total: int = 0  # vectors in the index at the end
+
+
+def _paper_count(store: Store) -> int:
+    with store.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Paper)) or 0)
+
+
+def choose_model(store: Store, requested: str | None = None) -> str:
+    """The model to build with: an explicit choice, else the setting, `auto` by corpus size."""
+    name = requested or store.settings.embedder
+    if name == "auto":
+        return MINILM if _paper_count(store) < AUTO_STATIC_FROM else STATIC
+    if name not in MODEL_NAMES:
+        raise UnknownModel(
+            f"unknown embedding model {name!r} (choose one of: {', '.join(MODEL_NAMES)})"
+        )
+    return name
+
+
+def prepared_index(store: Store, model: str | None = None, *, rebuild: bool = False) -> VectorIndex:
+    """The store's vector index, emptied and set up for `model` if it was built by another one."""
+    index = open_vector_index(store)
+    current = index.meta().get("model")
+    model = model or current or choose_model(store)
+    if rebuild or current != model:
+        index.reset(model, get_embedder(model).dim)
+    return index
+
+
+def _stamp(moment: datetime) -> float:
+    return as_utc(moment).timestamp()
+
+
+def _embed_rows(index: VectorIndex, rows: Sequence, model: str) -> tuple[int, int]:
+    """Embed rows (id, title, abstract, modified_at) whose vector is missing or stale."""
+    current = index.stamps([r.id for r in rows])
+    todo = [r for r in rows if current.get(r.id) != _stamp(r.modified_at)]
+    if todo:
+        vectors = get_embedder(model).embed([paper_text(r.title, r.abstract) for r in todo])
+        index.add([r.id for r in todo], vectors, [_stamp(r.modified_at) for r in todo])
+    return len(todo), len(rows) - len(todo)
+
+
+COLUMNS = (Paper.id, Paper.title, Paper.abstract, Paper.modified_at)
+
+
+def pending_count(store: Store, index: VectorIndex) -> int:
+    """How many papers changed after the index's watermark."""
+    with store.session() as session:
+        return int(
+            session.scalar(select(func.count()).select_from(Paper).where(_after(index))) or 0
+        )
+
+
+def _after(index: VectorIndex):  # noqa: ANN202 - a SQL condition
+    meta = index.meta()
+    if not meta.get("watermark"):
+        return Paper.id.is_not(None)
+    moment = datetime.fromisoformat(meta["watermark"])
+    last_id = int(meta.get("watermark_id", 0))
+    return or_(Paper.modified_at > moment, and_(Paper.modified_at == moment, Paper.id > last_id))
+
+
+def index_papers(
+    store: Store,
+    *,
+    model: str | None = None,
+    rebuild: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> IndexReport:
+    """Embed every paper changed since the watermark (all of them after a rebuild), resumably."""
+    index = prepared_index(store, model, rebuild=rebuild)
+    model = index.meta()["model"]
+    report = IndexReport(model=model)
+    chunk = CHUNK[model]
+    while True:
+        with store.session() as session:
+            rows = session.execute(
+                select(*COLUMNS)
+                .where(_after(index))
+                .order_by(Paper.modified_at, Paper.id)
+                .limit(chunk)
+            ).all()
+        if not rows:
+            break
+        embedded, skipped = _embed_rows(index, rows, model)
+        report.embedded += embedded
+        report.skipped += skipped
+        last = rows[-1]
+        index.set_meta(watermark=as_utc(last.modified_at).isoformat(), watermark_id=last.id)
+        if progress is not None:
+            progress(len(rows))
+    index.flush(force=True)
+    report.total = len(index)
+    return report
+
+
+def embed_papers(store: Store, paper_ids: Sequence[int]) -> int:
+    """Embed these papers now (into the existing index, or a new one); returns how many."""
+    index = prepared_index(store)
+    model = index.meta()["model"]
+    with store.session() as session:
+        rows = session.execute(select(*COLUMNS).where(Paper.id.in_(list(paper_ids)))).all()
+    embedded, _ = _embed_rows(index, rows, model)
+    index.flush()
+    return embedded
+
+
+@on_papers_changed
+def embed_saved_papers(store: Store, paper_ids: Sequence[int]) -> None:
+    """Listener: embed small saved batches at once; leave big ones for `dailypapers index`."""
+    limit = store.settings.embed_inline_max
+    if not limit or len(paper_ids) > limit:
+        return
+    try:
+        embed_papers(store, paper_ids)
+    except Exception:  # the papers are saved; a derived index must not undo that
+        log.exception(
+            "could not embed %d saved papers; `dailypapers index` will catch up", len(paper_ids)
+        )
