@@ -8,7 +8,9 @@ for how it compares with tantivy's bm25 on benchmarks/relevance.py.
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +33,12 @@ if TYPE_CHECKING:
 # ts_rank's weights are {D, C, B, A}, each at most 1.
 WEIGHTS = f"{{0.0, {ABSTRACT_WEIGHT / TITLE_WEIGHT:.3f}, {AUTHORS_WEIGHT / TITLE_WEIGHT:.3f}, 1.0}}"
 NORMALISATION = 1  # divide by 1 + log(document length)
-COUNT_CAP = 10_000  # "10,000+ results": counting every match of a broad query costs too much
+COUNT_CAP = 10_000
+DF_CAP = 50_000  # a word in more papers than this is common: its exact count matters little
+DF_TTL = 600.0  # seconds a document frequency is reused
+_df_cache: dict[
+    tuple[str, str], tuple[int, float]
+] = {}  # "10,000+ results": counting every match of a broad query costs too much
 DAY = "coalesce(l.date, (p.published_at AT TIME ZONE 'UTC')::date)"
 VOTES = "(p.imported_upvotes + (SELECT count(*) FROM upvotes u WHERE u.paper_id = p.id))"
 
@@ -53,9 +60,16 @@ class _Builder:
         return name
 
 
-def _match_sql(b: _Builder, query: ParsedQuery, mode: str) -> str | None:
-    words = [_word(b.bind(term)) for term in query.terms]
-    phrases = [f"phraseto_tsquery('english', :{b.bind(p)})" for p in query.phrases]
+def _units(b: _Builder, query: ParsedQuery) -> list[tuple[str, str]]:
+    """(tsquery SQL, user text) for each word and phrase of the query."""
+    words = [(_word(b.bind(term)), term) for term in query.terms]
+    phrases = [(f"phraseto_tsquery('english', :{b.bind(p)})", p) for p in query.phrases]
+    return words + phrases
+
+
+def _match_sql(units: list[tuple[str, str]], query: ParsedQuery, mode: str) -> str | None:
+    words = [sql for sql, _ in units[: len(query.terms)]]
+    phrases = [sql for sql, _ in units[len(query.terms) :]]
     if mode == "any":
         if len(words) < 2:
             return None
@@ -168,14 +182,20 @@ class PostgresLexicalIndex:
         self, query: ParsedQuery, filters: Filters, mode: str, wanted: int, sort: Sort
     ) -> tuple[list[int], list[float], int, str] | None:
         b = _Builder()
-        match = _match_sql(b, query, mode)
+        units = _units(b, query)
+        match = _match_sql(units, query, mode)
         if match is None and mode == "any":
             return None
         where = _filter_sql(b, query, filters)
         if match is not None:
-            where.insert(0, "p.search_tsv @@ q.q")
-            rank = f"ts_rank('{WEIGHTS}', p.search_tsv, q.q, {NORMALISATION})"
-            source = f"papers p CROSS JOIN (SELECT {match} AS q) q"
+            where.insert(0, f"p.search_tsv @@ ({match})")
+            idf = self._idf(units, b.params)
+            # bm25's idf times ts_rank's weighted, length-normalised term frequency, per unit.
+            rank = " + ".join(
+                f":{b.bind(weight)} * ts_rank('{WEIGHTS}', p.search_tsv, {sql}, {NORMALISATION})"
+                for (sql, _), weight in zip(units, idf, strict=True)
+            )
+            source = "papers p"
         else:
             rank = "0.0"
             source = "papers p"
@@ -199,6 +219,35 @@ class PostgresLexicalIndex:
         )[0][0]
         kind = "filter" if match is None else mode
         return [r[0] for r in rows], [float(r[1]) for r in rows], int(total), kind
+
+    def _idf(self, units: list[tuple[str, str]], params: dict[str, Any]) -> list[float]:
+        """bm25's idf of each word or phrase, from (capped, cached) document frequencies."""
+        documents = self._documents()
+        weights = []
+        for sql, text_ in units:
+            key = (self.store.settings.db_url, sql.split("'")[1], text_)
+            cached = _df_cache.get(key)
+            if cached is None or cached[1] < time.monotonic():
+                names = set(re.findall(r":(p\d+)", sql))
+                count = self._execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM papers p"  # noqa: S608
+                    f" WHERE p.search_tsv @@ ({sql}) LIMIT :cap) t",
+                    {**{n: params[n] for n in names}, "cap": DF_CAP},
+                )[0][0]
+                cached = (int(count), time.monotonic() + DF_TTL)
+                _df_cache[key] = cached
+            df = cached[0]
+            weights.append(math.log(1 + (documents - df + 0.5) / (df + 0.5)))
+        return weights
+
+    def _documents(self) -> int:
+        """How many papers there are (the planner's estimate once the table is big)."""
+        estimate = self._execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE relname = 'papers'", {}
+        )
+        if estimate and estimate[0][0] and estimate[0][0] > 100_000:
+            return int(estimate[0][0])
+        return int(self._execute("SELECT count(*) FROM papers", {})[0][0])
 
     def _execute(self, sql: str, params: dict[str, Any]) -> list:
         with self.store.session() as session:

@@ -39,7 +39,8 @@ class SearchHit:
     paper_id: int
     arxiv_id: str
     score: float
-    why: list[str] = field(default_factory=list)  # matched words, "title", "author", "semantic"…
+    why: list[str] = field(default_factory=list)  # matched words, "author …", "semantic"…
+    withdrawn: bool = False  # withdrawn papers stay findable, marked
 
 
 @dataclass
@@ -50,6 +51,7 @@ class SearchPage:
     mode: Mode
     highlight: set[str] = field(default_factory=set)  # stems to highlight in titles/abstracts
     highlight_names: set[str] = field(default_factory=set)  # folded author-name tokens
+    matched: str = "none"  # how the lexical engine matched: "all" words, "any" word, "filter"
 
 
 def _check(limit: int, offset: int, sort: str, mode: str) -> None:
@@ -127,7 +129,8 @@ def search_papers(
     hits, stems, names = explain(
         store, parsed, page, semantic_ids=semantic_ids, lexical_ids=lexical_ids, pinned=pinned
     )
-    return SearchPage(hits, total, parsed, mode, stems, names)
+    matched = lexical.mode if lexical else "none"
+    return SearchPage(hits, total, parsed, mode, stems, names, matched)
 
 
 def _has_more_than_id(parsed: ParsedQuery) -> bool:

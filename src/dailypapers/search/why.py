@@ -46,9 +46,14 @@ def explain(
         rows = {
             row.id: row
             for row in session.execute(
-                select(Paper.id, Paper.arxiv_id, Paper.title, Paper.abstract, Paper.authors).where(
-                    Paper.id.in_(ids)
-                )
+                select(
+                    Paper.id,
+                    Paper.arxiv_id,
+                    Paper.title,
+                    Paper.abstract,
+                    Paper.authors,
+                    Paper.withdrawn,
+                ).where(Paper.id.in_(ids))
             )
         }
     hits = []
@@ -72,5 +77,7 @@ def explain(
             why.extend(f"cat:{c}" for c in query.categories)
         if candidate.paper_id in semantic_ids:
             why.append("semantic")
-        hits.append(SearchHit(row.id, row.arxiv_id, candidate.score, why))
+        hits.append(
+            SearchHit(row.id, row.arxiv_id, candidate.score, why, withdrawn=bool(row.withdrawn))
+        )
     return hits, stems, names
