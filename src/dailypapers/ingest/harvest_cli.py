@@ -64,11 +64,15 @@ class HarvestProgress:
     def __exit__(self, *exc: object) -> None:
         self.bar.stop()
 
-    def update(self, summary: HarvestSummary, total: int | None) -> None:
+    def update(
+        self, summary: HarvestSummary, total: int | None, position: int | None = None
+    ) -> None:
+        """Show `position` of `total` (default: records fetched by this run)."""
         task = self.bar.tasks[0]
         elapsed = task.elapsed or 0.0
         rate = summary.fetched / elapsed if elapsed > 0 else 0.0
-        self.bar.update(self.task, completed=summary.fetched, total=total, rate=rate)
+        completed = summary.fetched if position is None else position
+        self.bar.update(self.task, completed=completed, total=total, rate=rate)
         for problem in summary.problems[self.shown :]:
             if self.shown < SHOWN_PROBLEMS:
                 self.console.print(f"[yellow]skipped[/yellow] {problem}", highlight=False)
@@ -82,8 +86,9 @@ def _finish(summary: HarvestSummary, *, what: str, quiet: bool) -> None:
         for note in summary.notes:
             err.print(f"note: {note}", highlight=False)
     if not quiet or summary.skipped:
+        records = "record" if summary.fetched == 1 else "records"
         typer.echo(
-            f"harvested {summary.fetched:,} records from {what} in {summary.pages} "
+            f"harvested {summary.fetched:,} {records} from {what} in {summary.pages} "
             f"request(s): {summary.line()}"
         )
     if summary.skipped:
@@ -128,7 +133,12 @@ def harvest_oai(
                 from_date=start,
                 until=end,
                 feature=feature,
-                on_page=lambda page, s: bar.update(s, page.complete_size),
+                on_page=lambda page, s: bar.update(
+                    s,
+                    page.complete_size,
+                    # a resumed harvest starts part-way: the token's cursor says where
+                    page.cursor + page.count if page.cursor is not None else None,
+                ),
             )
     except DailyPapersError as exc:
         raise fail(str(exc)) from None
