@@ -16,9 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from dailypapers.errors import DailyPapersError
 from dailypapers.store.db import Store
+
+PG_WAIT = "10s"
 
 
 class AlreadyRunning(DailyPapersError):
@@ -55,10 +58,14 @@ def run_lock(store: Store, name: str) -> Iterator[None]:
         return
     with store.engine.connect() as conn:
         key = _key(name)
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+        # Wait a little: a killed run's lock goes when the server notices its connection closed.
+        conn.execute(text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": PG_WAIT})
+        try:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        except OperationalError:
+            conn.rollback()
+            raise AlreadyRunning(f"another {name} run is in progress") from None
         conn.commit()
-        if not got:
-            raise AlreadyRunning(f"another {name} run is in progress")
         try:
             yield
         finally:

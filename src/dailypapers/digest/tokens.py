@@ -7,10 +7,12 @@ vice versa; the token key lets a subscription revoke every link handed out befor
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from dailypapers.errors import DailyPapersError
 
@@ -43,15 +45,20 @@ class TokenClaim:
 
 
 class Tokens:
-    """Makes and checks the links of one site (one secret)."""
+    """Makes and checks the links of one site (one secret); `clock` lets tests move time."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, *, clock: Callable[[], float] = time.time) -> None:
         self.secret = secret
+        self._signer = type(
+            "ClockedSigner", (TimestampSigner,), {"get_timestamp": lambda _self: int(clock())}
+        )
 
     def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
         if purpose not in MAX_AGE:
             raise ValueError(f"unknown token purpose {purpose!r}")
-        return URLSafeTimedSerializer(self.secret, salt=f"dailypapers.digest.{purpose}")
+        return URLSafeTimedSerializer(
+            self.secret, salt=f"dailypapers.digest.{purpose}", signer=self._signer
+        )
 
     def make(self, purpose: str, subscription_id: int, token_key: str) -> str:
         return self._serializer(purpose).dumps([subscription_id, token_key])
