@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-import swagger_ui_bundle
+import fastapi_offline
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -79,7 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    swagger = StaticFiles(directory=swagger_ui_bundle.swagger_ui_path)
+    # Swagger UI's own files, shipped in the fastapi-offline wheel (no CDN).
+    swagger = StaticFiles(directory=Path(fastapi_offline.__file__).parent / "static")
     app.mount("/docs/assets", swagger, name="swagger")
     _include_routers(app)
     return app

@@ -11,6 +11,7 @@ error (before the response is sent). CSRF is checked app-wide (see security.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -44,15 +45,25 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """What templates know of the logged-in user; plain values, so an error page rendered
+    after the database session closed can still show who is logged in."""
+
+    id: int
+    username: str
+    is_admin: bool
+
+
 def get_optional_user(request: Request, session: SessionDep) -> User | None:
-    """The logged-in user, or None; also kept on request.state.user for templates."""
+    """The logged-in user, or None; a `Viewer` of it is kept on request.state.user."""
     user = None
     user_id = request.session.get("uid")
     if isinstance(user_id, int):
         user = session.get(User, user_id)
         if user is None:  # deleted since the cookie was signed
             request.session.pop("uid", None)
-    request.state.user = user
+    request.state.user = Viewer(user.id, user.username, user.is_admin) if user else None
     return user
 
 

@@ -49,6 +49,8 @@ def render_feed(
     fg.link(href=link, rel="self")
     fg.language("en")
     fg.generator("dailypapers")
+    if kind == "rss":
+        fg.load_extension("dc")  # RSS's <author> needs an email; dc:creator carries names
     newest = max((_entry_time(card) for card in papers), default=utcnow())
     fg.updated(newest)
     fg.lastBuildDate(newest)
@@ -62,7 +64,10 @@ def render_feed(
         entry.link(href=url, rel="alternate")
         entry.summary(card.abstract or card.title)
         for name in card.authors[:50]:
-            entry.author(name=name)
+            if kind == "rss":
+                entry.dc.dc_creator(name)
+            else:
+                entry.author(name=name)
         entry.published(card.published_at or _entry_time(card))
         entry.updated(card.updated_at or card.published_at or _entry_time(card))
         for category in card.categories:
