@@ -249,6 +249,32 @@ def test_search_stops_at_max_results(loopback, shared_data, store):
     assert summary.new == 50
 
 
+def test_an_empty_page_mid_listing_is_asked_for_again(loopback, shared_data, tmp_path):
+    pages = paged((shared_data / "arxiv_api_sample.xml").read_bytes())
+    hiccups = {"40": 1}  # arXiv sometimes answers a page with no entries; asking again works
+
+    def flaky(request: Request) -> Reply:
+        start = request.params.get("start", "0")
+        if hiccups.get(start):
+            hiccups[start] -= 1
+            return pages(Request(request.path, {**request.params, "start": "1000"}, {}))
+        return pages(request)
+
+    server = loopback(flaky)
+    clock = FakeClock()
+    api = ArxivApi(api_settings(tmp_path, server.url), http=polite(server.url, clock))
+    fetched = [len(page.records) for page in api.search("all:testing", page_size=40)]
+    assert fetched == [40, 40, 20]
+    assert [r.params["start"] for r in server.requests] == ["0", "40", "40", "80"]
+    assert clock.sleeps == [3.0, 3.0, 3.0]
+
+
+def test_an_answer_that_is_not_xml_is_a_clear_error(loopback, tmp_path):
+    server = loopback(scripted(Reply(200, b"<html><body>Maintenance", content_type="text/html")))
+    with pytest.raises(RemoteSourceError, match="malformed XML"):
+        fetch_papers(api_settings(tmp_path, server.url), ["1111.2011"])
+
+
 def test_a_503_with_retry_after_then_a_500_then_success(loopback, shared_data, tmp_path):
     body = (shared_data / ID_LIST_FILE).read_bytes()
     server = loopback(

@@ -241,6 +241,14 @@ def test_no_records_match_completes_an_empty_harvest(loopback, store):
     assert load_state(store, state_key("cs"))["next_from"] == "2026-04-12"
 
 
+def test_an_oai_error_sent_with_a_4xx_status_keeps_its_code(loopback, store):
+    body = oai_answer('<error code="badArgument">Illegal set "nope"</error>')
+    server = loopback(scripted(Reply(400, body)), path="/oai")
+    with pytest.raises(OaiPmhError, match='Illegal set "nope"'):
+        harvester(store, server.url).harvest(set_spec="nope")
+    assert load_state(store, state_key("nope")) == {}
+
+
 def test_a_503_with_retry_after_is_waited_out(loopback, shared_data, store):
     body = (shared_data / HEP_TH).read_bytes()
     server = loopback(
