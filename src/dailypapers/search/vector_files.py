@@ -45,7 +45,8 @@ class FileVectorIndex:
         self.exact_max = exact_max
         self.tail_max = tail_max
         self._lock = threading.RLock()
-        self._stat: tuple[int, int] | None = None
+        self._stat: tuple[int, int, int] | None = None
+        self._opened = False
         self._manifest: dict[str, Any] = {}
         self._rows: np.ndarray | None = None
         self._ids: np.ndarray | None = None
@@ -64,10 +65,11 @@ class FileVectorIndex:
         """Reopen the files if another process (or this one) wrote a new manifest."""
         try:
             st = os.stat(self._manifest_path())
-            stat = (st.st_mtime_ns, st.st_size)
+            # A new manifest is a new file (os.replace): its inode tells even within one mtime tick.
+            stat = (st.st_ino, st.st_mtime_ns, st.st_size)
         except FileNotFoundError:
             stat = None
-        if stat == self._stat and (stat is not None or not self._manifest):
+        if self._opened and stat == self._stat:
             return
         with self._lock:
             if stat is None:
@@ -75,6 +77,7 @@ class FileVectorIndex:
             else:
                 self._open(json.loads(self._manifest_path().read_text()))
             self._stat = stat
+            self._opened = True
 
     def _open(self, manifest: dict[str, Any]) -> None:
         old_gen = self._manifest.get("gen")
@@ -204,7 +207,7 @@ class FileVectorIndex:
         self.path.mkdir(parents=True, exist_ok=True)
         with open(self.path / "lock", "w") as lock_file, self._lock:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
-            self._stat = None
+            self._opened = False
             self._refresh()
             manifest = json.loads(json.dumps(self._manifest))  # a copy to edit
             yield manifest
@@ -214,7 +217,7 @@ class FileVectorIndex:
         tmp = self.path / "manifest.json.tmp"
         tmp.write_text(json.dumps(manifest))
         os.replace(tmp, self._manifest_path())
-        self._stat = None
+        self._opened = False
         self._refresh()
 
     def reset(self, model: str, dim: int) -> None:
