@@ -119,6 +119,24 @@ def test_parses_the_recorded_list_records(shared_data):
     assert records["1412.8323"].categories[0] == "quant-ph"
 
 
+def test_suffixes_old_style_ids_and_withdrawals():
+    record = """<record><header><identifier>oai:arXiv.org:hep-th/9901001</identifier>
+    <datestamp>2017-12-14</datestamp></header><metadata>
+    <arXiv xmlns="http://arxiv.org/OAI/arXiv/"><id>hep-th/9901001</id><created>1999-01-04</created>
+    <authors><author><keyname>Smith</keyname><forenames>John A.</forenames><suffix>Jr</suffix>
+    <affiliation>MIT</affiliation></author><author><keyname>Collaboration</keyname></author>
+    </authors><title>A  title</title><categories>hep-th</categories>
+    <comments>This paper has been withdrawn by the author</comments>
+    <abstract>  Withdrawn.
+    </abstract></arXiv></metadata></record>"""
+    [paper] = parse_list_records(oai_answer(f"<ListRecords>{record}</ListRecords>")).records
+    assert paper.arxiv_id == "hep-th/9901001"
+    assert paper.authors == ["John A. Smith Jr", "Collaboration"]
+    assert paper.title == "A title"
+    assert (paper.version, paper.withdrawn) == (1, True)  # no <updated>: only v1 exists
+    assert paper.withdrawn_at == datetime(1999, 1, 4, tzinfo=UTC)
+
+
 def test_no_records_match_is_an_empty_page():
     body = oai_answer('<error code="noRecordsMatch">No records match</error>')
     page = parse_list_records(body)
