@@ -1,6 +1,7 @@
 """Composing digests: what each subscriber's mail holds for a period.
 
-Sections, in order (a paper appears once per digest, and once per subscriber across digests):
+Sections, in order (a paper appears once per digest, and once per subscriber across digests;
+"for you" picks are chosen first, so a paper that is both trending and a pick shows as a pick):
   1. trending: the period's trending papers, narrowed to the subscriber's categories and
      keywords when they chose some (all trending papers when none match);
   2. for you: picks from the period's papers learned from the linked account's upvotes and
@@ -176,6 +177,21 @@ class Composer:
         sections: list[Section] = []
         limit = TRENDING_LIMIT.get(window.period, 10)
 
+        # Personal picks are chosen first: a paper that is both trending and a pick for this
+        # reader is shown once, under "For you", where its reason says more.
+        for_you = None
+        if sub.user_id is not None and self._recommender_factory is not None:
+            candidates = [pid for pid in self.in_window if pid not in used]
+            recommender = self.recommender()
+            if candidates and recommender is not None:
+                result = recommender.rank(sub.user_id, candidates, limit=FOR_YOU_LIMIT, liked=liked)
+                picks = [
+                    Pick(pid, reason.text)
+                    for pid, reason in zip(result.paper_ids, result.reasons, strict=True)
+                ]
+                used.update(p.paper_id for p in picks)
+                for_you = Section("for_you", "For you", picks)
+
         trending_section = Section("trending", "Trending")
         if filters:
             why: dict[int, str] = {}
@@ -192,18 +208,8 @@ class Composer:
             ]
         used.update(p.paper_id for p in trending_section.picks)
         sections.append(trending_section)
-
-        if sub.user_id is not None and self._recommender_factory is not None:
-            candidates = [pid for pid in self.in_window if pid not in used]
-            recommender = self.recommender()
-            if candidates and recommender is not None:
-                result = recommender.rank(sub.user_id, candidates, limit=FOR_YOU_LIMIT, liked=liked)
-                picks = [
-                    Pick(pid, reason.text)
-                    for pid, reason in zip(result.paper_ids, result.reasons, strict=True)
-                ]
-                used.update(p.paper_id for p in picks)
-                sections.append(Section("for_you", "For you", picks))
+        if for_you is not None:
+            sections.append(for_you)
 
         alert_start = max(since or window.start, self.earliest)
         alert_start = min(alert_start, window.start)

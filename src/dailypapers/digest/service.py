@@ -17,7 +17,7 @@ from dailypapers.digest.tokens import Tokens
 from dailypapers.digest.transport import MailError, MailTransport, transport_from_settings
 from dailypapers.feed.queries import latest_day
 from dailypapers.store.db import Store
-from dailypapers.store.models import Subscription
+from dailypapers.store.models import Subscription, User
 from dailypapers.timeutil import utcnow
 
 
@@ -139,6 +139,24 @@ class DigestService:
         return self.renderer.link("manage", sub)
 
     # previews ----------------------------------------------------------------------------
+    def preview_subscription(self, user: User) -> Subscription:
+        """The user's subscription, or the one they would get by subscribing (not saved)."""
+        with self.store.session() as session:
+            sub = subs.for_user(session, user.id, user.email)
+            if sub is not None and subs.status_of(sub) != "unsubscribed":
+                if sub.user_id is None:
+                    sub.user_id = user.id  # detached: only this preview sees the link
+                    session.expunge(sub)
+                return sub
+        return Subscription(
+            id=0,
+            email=user.email or f"{user.username}@localhost",
+            user_id=user.id,
+            frequency="daily",
+            topics=[],
+            token_key="preview",
+        )
+
     def preview(
         self, sub: Subscription, *, period: str | None = None, window: PeriodWindow | None = None
     ) -> tuple[Digest, dict]:

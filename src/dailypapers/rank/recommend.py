@@ -28,6 +28,7 @@ from dailypapers.store.models import Paper, SavedPaper, Upvote
 
 CORPUS_LIMIT = 20_000
 NEGATIVES = 600
+MIN_NEGATIVES = 50
 MAX_POSITIVES = 300
 NEAREST_MIN_SIMILARITY = 0.05  # below this the "because you upvoted" link is too weak to show
 SEED = 1337
@@ -210,9 +211,12 @@ class Recommender:
         features = self.features
         positive_ids = list(liked)
         positives = features.rows(self.session, positive_ids)
-        # Candidates are what is being ranked, so none of them may serve as a negative.
+        # Candidates are what is being ranked, so none of them should serve as a negative;
+        # on a small site there may be nothing else, and then everything unliked is one.
         excluded = liked.keys() | set(candidates)
         negative_rows = [r for r in self._negatives if int(features.ids[r]) not in excluded]
+        if len(negative_rows) < MIN_NEGATIVES:
+            negative_rows = [r for r in self._negatives if int(features.ids[r]) not in liked]
         negatives = features.matrix[negative_rows]
         x = sparse.vstack([positives, negatives], format="csr")
         y = np.zeros(x.shape[0], dtype=np.int8)
@@ -275,3 +279,35 @@ def recommend(
 ) -> Recommendations:
     """One user's picks among `candidate_ids` (the "For you" page and previews)."""
     return Recommender(session).rank(user_id, candidate_ids, limit=limit)
+
+
+FOR_YOU_DAYS = 14
+
+
+def for_you(session: Session, user_id: int, *, limit: int = 30, days: int = FOR_YOU_DAYS):  # noqa: ANN201
+    """The "For you" page: picks among the papers listed in the last `days` listing days.
+
+    Returns (Recommendations, cards in the same order). The days count back from the newest
+    listing day, so an archive whose listings stopped still has a page.
+    """
+    from datetime import timedelta
+
+    from dailypapers.feed.cards import load_cards
+    from dailypapers.feed.queries import latest_day
+    from dailypapers.store.models import DailyListing
+
+    newest = latest_day(session)
+    if newest is None:
+        return Recommendations([], [], []), []
+    candidates = list(
+        session.scalars(
+            select(DailyListing.paper_id)
+            .join(Paper, Paper.id == DailyListing.paper_id)
+            .where(
+                DailyListing.date.between(newest - timedelta(days=days - 1), newest),
+                Paper.hidden.is_(False),
+            )
+        )
+    )
+    picks = Recommender(session).rank(user_id, candidates, limit=limit)
+    return picks, load_cards(session, picks.paper_ids, user_id=user_id)
