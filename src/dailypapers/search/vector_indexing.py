@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
@@ -27,12 +27,13 @@ from dailypapers.search.vectors import VectorIndex, open_vector_index
 from dailypapers.store.db import Store
 from dailypapers.store.events import on_papers_changed
 from dailypapers.store.models import Paper
-from dailypapers.timeutil import as_utc
+from dailypapers.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
 AUTO_STATIC_FROM = 50_000  # papers: above this, `auto` picks the static model (MiniLM: hours)
 CHUNK = {MINILM: 256, STATIC: 4096}  # papers per committed step of a catch-up
+WATERMARK_LAG = timedelta(minutes=5)
 
 
 @dataclass
@@ -87,21 +88,26 @@ def _embed_rows(index: VectorIndex, rows: Sequence, model: str) -> tuple[int, in
 COLUMNS = (Paper.id, Paper.title, Paper.abstract, Paper.modified_at)
 
 
-def pending_count(store: Store, index: VectorIndex) -> int:
-    """How many papers changed after the index's watermark."""
-    with store.session() as session:
-        return int(
-            session.scalar(select(func.count()).select_from(Paper).where(_after(index))) or 0
-        )
-
-
-def _after(index: VectorIndex):  # noqa: ANN202 - a SQL condition
+def _watermark(index: VectorIndex) -> tuple[datetime | None, int]:
     meta = index.meta()
     if not meta.get("watermark"):
+        return None, 0
+    return datetime.fromisoformat(meta["watermark"]), int(meta.get("watermark_id", 0))
+
+
+def _after(cursor: tuple[datetime | None, int]):  # noqa: ANN202 - a SQL condition
+    moment, last_id = cursor
+    if moment is None:
         return Paper.id.is_not(None)
-    moment = datetime.fromisoformat(meta["watermark"])
-    last_id = int(meta.get("watermark_id", 0))
     return or_(Paper.modified_at > moment, and_(Paper.modified_at == moment, Paper.id > last_id))
+
+
+def pending_count(store: Store, index: VectorIndex) -> int:
+    """How many papers changed after the index's watermark (an upper bound: some of the most
+    recent ones may already be current)."""
+    with store.session() as session:
+        query = select(func.count()).select_from(Paper).where(_after(_watermark(index)))
+        return int(session.scalar(query) or 0)
 
 
 def index_papers(
@@ -116,11 +122,16 @@ def index_papers(
     model = index.meta()["model"]
     report = IndexReport(model=model)
     chunk = CHUNK[model]
+    cursor = _watermark(index)
+    # A writer that started before this read may still commit rows stamped a little earlier
+    # than rows already visible; the stored watermark stays behind them (re-reading those rows
+    # next time is cheap: their vectors are current and skipped).
+    horizon = utcnow() - WATERMARK_LAG
     while True:
         with store.session() as session:
             rows = session.execute(
                 select(*COLUMNS)
-                .where(_after(index))
+                .where(_after(cursor))
                 .order_by(Paper.modified_at, Paper.id)
                 .limit(chunk)
             ).all()
@@ -129,8 +140,10 @@ def index_papers(
         embedded, skipped = _embed_rows(index, rows, model)
         report.embedded += embedded
         report.skipped += skipped
-        last = rows[-1]
-        index.set_meta(watermark=as_utc(last.modified_at).isoformat(), watermark_id=last.id)
+        cursor = (as_utc(rows[-1].modified_at), rows[-1].id)
+        stored = cursor if cursor[0] <= horizon else (horizon, 0)
+        if stored != _watermark(index):
+            index.set_meta(watermark=stored[0].isoformat(), watermark_id=stored[1])
         if progress is not None:
             progress(len(rows))
     index.flush(force=True)
