@@ -55,6 +55,7 @@ class FileVectorIndex:
         self._slots: dict[int, int] = {}
         self._slots_upto = 0
         self._live_mask: np.ndarray | None = None
+        self._graph_bitmap: np.ndarray | None = None
 
     # -- reading -------------------------------------------------------------------------
 
@@ -167,34 +168,43 @@ class FileVectorIndex:
             graph_rows = int(self._manifest.get("graph_rows", 0)) if graph is not None else 0
             if exact:
                 graph_rows = 0
-            live_mask = self._live_mask
-            if live_mask is None:
-                live_mask = self._live_mask = ids >= 0 if len(ids) else np.zeros(0, bool)
+            if self._live_mask is None:
+                self._live_mask = np.asarray(ids >= 0)
+                dead = len(ids) - int(self._manifest.get("live", 0))
+                # Removed rows are skipped inside the graph walk, so they don't crowd out live
+                # neighbours; the bitmap is made once per manifest, not per query.
+                self._graph_bitmap = (
+                    np.packbits(self._live_mask[:graph_rows], bitorder="little") if dead else None
+                )
+            live_mask, bitmap = self._live_mask, self._graph_bitmap
         query = as_query(vector)
         if k <= 0 or len(ids) == 0:
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        candidates = [np.arange(graph_rows, len(ids))]  # the tail: searched exactly
+        # The tail (rows the graph does not cover, or all of them): one exact matrix product
+        # over the contiguous rows, dead rows masked out.
+        tail_scores = np.asarray(rows[graph_rows:] @ query)
+        tail_scores[~live_mask[graph_rows:]] = -np.inf
+        tail_best = top_k(tail_scores, k)
+        slots = [tail_best + graph_rows]
+        scores = [tail_scores[tail_best]]
         if graph_rows:
-            candidates.append(self._graph_candidates(graph, query, k * RERANK, live_mask))
-        slots = np.concatenate(candidates)
-        slots = slots[live_mask[slots]]
-        scores = rows[slots] @ query
-        best = top_k(scores, k)
-        return ids[slots[best]].astype(np.int64), scores[best].astype(np.float32)
+            found = self._graph_candidates(graph, query, k * RERANK, bitmap)
+            slots.append(found)
+            scores.append(np.asarray(rows[np.sort(found)] @ query)[np.argsort(np.argsort(found))])
+        all_slots, all_scores = np.concatenate(slots), np.concatenate(scores)
+        best = top_k(all_scores, k)
+        best = best[np.isfinite(all_scores[best])]
+        return ids[all_slots[best]].astype(np.int64), all_scores[best].astype(np.float32)
 
     def _graph_candidates(
-        self, graph: Any, query: np.ndarray, n: int, live_mask: np.ndarray
+        self, graph: Any, query: np.ndarray, n: int, bitmap: np.ndarray | None
     ) -> np.ndarray:
         import faiss
 
         params = faiss.SearchParametersHNSW()
         params.efSearch = max(EF_SEARCH, n)
-        dead = int(len(live_mask) - live_mask.sum())
-        if dead:
-            # Skip removed rows inside the graph walk, so they don't crowd out live neighbours.
-            bitmap = np.packbits(live_mask[: graph.ntotal], bitorder="little")
-            selector = faiss.IDSelectorBitmap(graph.ntotal, faiss.swig_ptr(bitmap))
-            params.sel = selector
+        if bitmap is not None:
+            params.sel = faiss.IDSelectorBitmap(graph.ntotal, faiss.swig_ptr(bitmap))
         _, labels = graph.search(query[None, :], n, params=params)
         labels = labels[0]
         return labels[labels >= 0]
