@@ -185,3 +185,14 @@ def test_index_command(settings, real_records, monkeypatch):
     assert result.exit_code == 1 and "unknown model" in result.output
     get_settings.cache_clear()
     store.dispose()
+
+
+def test_background_catch_up_embeds_pending_papers_once(store, real_records):
+    store.settings.embed_inline_max = 0
+    save_papers(store, real_records[:6])
+    first = vector_indexing.catch_up_in_background(store)
+    second = vector_indexing.catch_up_in_background(store)  # the first holds the lock
+    assert first is not None and second is None
+    first.join(timeout=120)
+    assert not first.is_alive()
+    assert len(open_vector_index(store)) == 6

@@ -8,7 +8,9 @@ skipped rather than embedded twice.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -174,3 +176,33 @@ def embed_saved_papers(store: Store, paper_ids: Sequence[int]) -> None:
         log.exception(
             "could not embed %d saved papers; `dailypapers index` will catch up", len(paper_ids)
         )
+
+
+def catch_up_in_background(store: Store) -> threading.Thread | None:
+    """Embed pending papers (e.g. after a bulk import) in a daemon thread while the site serves.
+
+    Only one process per data dir catches up at a time (a non-blocking file lock); returns the
+    thread, or None when another process is already at it.
+    """
+    lock_path = store.settings.data_dir / "search" / "vector-catch-up.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_file = open(lock_path, "w")  # noqa: SIM115 - held open for the thread's lifetime
+    try:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock_file.close()
+        return None
+
+    def run() -> None:
+        try:
+            report = index_papers(store)
+            if report.embedded:
+                log.info("embedded %d papers with %s", report.embedded, report.model)
+        except Exception:
+            log.exception("background vector catch-up failed; run `dailypapers index`")
+        finally:
+            lock_file.close()
+
+    thread = threading.Thread(target=run, name="vector-catch-up", daemon=True)
+    thread.start()
+    return thread
