@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+HH_MM = r"^([01]\d|2[0-3]):[0-5]\d$"  # a time of day, 24-hour
+
 
 class Settings(BaseSettings):
     """Every setting dailypapers reads; each is documented in docs/configuration.md."""
@@ -32,6 +34,17 @@ class Settings(BaseSettings):
         default="https://oaipmh.arxiv.org/oai", validation_alias="DAILYPAPERS_OAI_PMH_URL"
     )
     scheduler_enabled: bool = Field(default=False, validation_alias="DAILYPAPERS_SCHEDULER")
+    # The embedded schedule (times in DAILYPAPERS_TZ); see docs/digests.md.
+    digest_time: str = Field(
+        default="07:00", pattern=HH_MM, validation_alias="DAILYPAPERS_DIGEST_TIME"
+    )
+    digest_weekly_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = Field(
+        default="mon", validation_alias="DAILYPAPERS_DIGEST_WEEKLY_DAY"
+    )
+    harvest_time: str = Field(
+        default="06:00", pattern=HH_MM, validation_alias="DAILYPAPERS_HARVEST_TIME"
+    )
+    harvest_set: str = Field(default="cs", validation_alias="DAILYPAPERS_HARVEST_SET")
     # arXiv asks API and OAI-PMH clients to wait 3 s between calls; lower it only for local mirrors.
     harvest_delay: float = Field(default=3.0, ge=0, validation_alias="DAILYPAPERS_HARVEST_DELAY")
     harvest_retries: int = Field(default=4, ge=1, validation_alias="DAILYPAPERS_HARVEST_RETRIES")

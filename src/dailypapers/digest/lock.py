@@ -35,8 +35,12 @@ def _key(name: str) -> int:
 
 
 @contextmanager
-def run_lock(store: Store, name: str) -> Iterator[None]:
-    """Hold the lock `name` for the block, or raise AlreadyRunning at once."""
+def run_lock(store: Store, name: str, *, wait: bool = True) -> Iterator[None]:
+    """Hold the lock `name` for the block, or raise AlreadyRunning.
+
+    PostgreSQL waits up to PG_WAIT for it (unless `wait` is False); SQLite never waits: the
+    kernel drops a dead process's flock at once.
+    """
     if store.is_sqlite:
         database = store.engine.url.database or ""
         folder = (
@@ -59,12 +63,16 @@ def run_lock(store: Store, name: str) -> Iterator[None]:
     with store.engine.connect() as conn:
         key = _key(name)
         # Wait a little: a killed run's lock goes when the server notices its connection closed.
-        conn.execute(text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": PG_WAIT})
-        try:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-        except OperationalError:
+        if wait:
+            conn.execute(text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": PG_WAIT})
+            try:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            except OperationalError:
+                conn.rollback()
+                raise AlreadyRunning(f"another {name} run is in progress") from None
+        elif not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
             conn.rollback()
-            raise AlreadyRunning(f"another {name} run is in progress") from None
+            raise AlreadyRunning(f"another {name} run is in progress")
         conn.commit()
         try:
             yield

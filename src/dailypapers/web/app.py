@@ -7,6 +7,8 @@ ROUTERS; optional ones (built by other areas) are skipped until their module exi
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import fastapi_offline
@@ -16,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from dailypapers import __version__
 from dailypapers.config import Settings, get_settings
+from dailypapers.feed.cache import TTLCache
 from dailypapers.rank.trending import TrendingCache
 from dailypapers.store.db import open_store
 from dailypapers.web import errors
@@ -50,11 +53,28 @@ def _include_routers(app: FastAPI) -> None:
         app.include_router(module.router)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """With DAILYPAPERS_SCHEDULER, run the daily harvest and digests in this process."""
+    schedule = None
+    if app.state.settings.scheduler_enabled:
+        from dailypapers.digest.scheduler import start_scheduler
+
+        schedule = start_scheduler(app.state.store, app.state.settings)
+    app.state.schedule = schedule
+    try:
+        yield
+    finally:
+        if schedule is not None:
+            schedule.stop()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the site and JSON API for `settings` (the environment's by default)."""
     settings = settings or get_settings()
     store = open_store(settings)
     app = FastAPI(
+        lifespan=_lifespan,
         title="dailypapers",
         version=__version__,
         description="The daily feed of research papers: listings, papers, votes and comments.",
@@ -67,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.auth_limiter = SlidingWindowLimiter(settings.rate_limit_auth, 60)
     app.state.write_limiter = SlidingWindowLimiter(settings.rate_limit_writes, 60)
     app.state.trending = TrendingCache()
+    app.state.listings = TTLCache()  # anonymous listings and API pages, a few seconds
 
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
