@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput
+from dailypapers.feed.cache import TTLCache
 from dailypapers.feed.cards import PaperCard, load_cards
 from dailypapers.feed.periods import Period, day_period, month_of, week_of
 from dailypapers.feed.queries import SORTS, adjacent_days, latest_day, listed_ids
@@ -64,6 +65,31 @@ def latest_listing(session: Session, **kwargs: object) -> Listing:
     if day is None:
         return Listing(None, [], 0, 0, PER_PAGE)
     return period_listing(session, day_period(day), **kwargs)  # type: ignore[arg-type]
+
+
+def cached_listing(
+    session: Session,
+    period: Period | None,
+    *,
+    cache: TTLCache | None,
+    user_id: int | None,
+    sort: str = "upvotes",
+    page: int = 0,
+    per_page: int = PER_PAGE,
+) -> Listing:
+    """A period's listing (None: the newest day); from the cache for anonymous visitors."""
+
+    def build() -> Listing:
+        if period is None:
+            return latest_listing(session, sort=sort, page=page, per_page=per_page, user_id=user_id)
+        return period_listing(
+            session, period, sort=sort, page=page, per_page=per_page, user_id=user_id
+        )
+
+    if user_id is not None or cache is None:
+        return build()
+    key = ("listing", period.key if period else None, period.kind if period else None)
+    return cache.get_or_build((*key, sort, page, per_page), build)
 
 
 def current_week(session: Session) -> Period:

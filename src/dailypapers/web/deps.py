@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
@@ -86,6 +86,12 @@ def get_admin(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(get_admin)]
+
+
+def data_changed(app: FastAPI) -> None:
+    """Forget this process's cached listings and trending after a write (vote, comment, …)."""
+    app.state.trending.clear()
+    app.state.listings.clear()
 
 
 def client_address(request: Request) -> str:

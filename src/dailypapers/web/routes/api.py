@@ -36,13 +36,16 @@ def api_daily_papers(
     publishedAt, title, summary, numComments, submittedBy}`. Without date/week/month: every
     featured paper, newest day first."""
     period = requested_period(date, week, month)
-    return daily_papers(
-        session,
-        period=period,
-        page=p,
-        limit=limit,
-        sort=sort,
-        trending_cache=request.app.state.trending,
+    return request.app.state.listings.get_or_build(
+        ("api", period, p, limit, sort),
+        lambda: daily_papers(
+            session,
+            period=period,
+            page=p,
+            limit=limit,
+            sort=sort,
+            trending_cache=request.app.state.trending,
+        ),
     )
 
 

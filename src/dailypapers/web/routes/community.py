@@ -19,7 +19,14 @@ from dailypapers.community.votes import has_voted, set_vote
 from dailypapers.errors import BadArxivId, DailyPapersError, NotFound
 from dailypapers.feed.papers import get_paper
 from dailypapers.store.models import Paper
-from dailypapers.web.deps import AdminUser, CurrentUser, SessionDep, StoreDep, WriteLimit
+from dailypapers.web.deps import (
+    AdminUser,
+    CurrentUser,
+    SessionDep,
+    StoreDep,
+    WriteLimit,
+    data_changed,
+)
 from dailypapers.web.errors import wants_json
 from dailypapers.web.security import safe_next
 from dailypapers.web.templating import render
@@ -55,7 +62,7 @@ def upvote(
         want = upvoted in ("1", "true")
     state = set_vote(session=session, user=user, paper=paper, upvoted=want)
     session.commit()
-    request.app.state.trending.clear()
+    data_changed(request.app)
     if wants_json(request):
         return JSONResponse(
             {"id": paper.arxiv_id, "upvoted": state.upvoted, "upvotes": state.upvotes}
@@ -64,40 +71,48 @@ def upvote(
 
 
 @router.post("/papers/{arxiv_id:path}/comments", dependencies=[WriteLimit])
-def comment(session: SessionDep, user: CurrentUser, arxiv_id: str, body: Body = "") -> Response:
+def comment(
+    request: Request, session: SessionDep, user: CurrentUser, arxiv_id: str, body: Body = ""
+) -> Response:
     paper = get_paper(session, arxiv_id, viewer=user)
     created = add_comment(session=session, user=user, paper=paper, body=body)
     session.commit()
+    data_changed(request.app)
     return RedirectResponse(f"{_paper_path(paper)}#comment-{created.id}", status_code=303)
 
 
 @router.post("/comments/{comment_id}/edit", dependencies=[WriteLimit])
 def comment_edit(
-    session: SessionDep, user: CurrentUser, comment_id: int, body: Body = ""
+    request: Request, session: SessionDep, user: CurrentUser, comment_id: int, body: Body = ""
 ) -> Response:
     changed = edit_comment(session=session, user=user, comment_id=comment_id, body=body)
     paper = session.get(Paper, changed.paper_id)
     session.commit()
+    data_changed(request.app)
     return RedirectResponse(f"{_paper_path(paper)}#comment-{comment_id}", status_code=303)
 
 
 @router.post("/comments/{comment_id}/delete", dependencies=[WriteLimit])
-def comment_delete(session: SessionDep, user: CurrentUser, comment_id: int) -> Response:
+def comment_delete(
+    request: Request, session: SessionDep, user: CurrentUser, comment_id: int
+) -> Response:
     paper_id = delete_comment(session=session, user=user, comment_id=comment_id)
     paper = session.get(Paper, paper_id)
     session.commit()
+    data_changed(request.app)
     return RedirectResponse(f"{_paper_path(paper)}#comments", status_code=303)
 
 
 @router.post("/comments/{comment_id}/hide")
 def comment_hide(
-    session: SessionDep, admin: AdminUser, comment_id: int, hidden: Flag = "1"
+    request: Request, session: SessionDep, admin: AdminUser, comment_id: int, hidden: Flag = "1"
 ) -> Response:
     changed = set_comment_hidden(
         session=session, admin=admin, comment_id=comment_id, hidden=hidden in ("1", "true")
     )
     paper = session.get(Paper, changed.paper_id)
     session.commit()
+    data_changed(request.app)
     return RedirectResponse(f"{_paper_path(paper)}#comment-{comment_id}", status_code=303)
 
 
@@ -108,7 +123,7 @@ def paper_hide(
     paper = get_paper(session, arxiv_id, viewer=admin)
     set_paper_hidden(session=session, admin=admin, paper=paper, hidden=hidden in ("1", "true"))
     session.commit()
-    request.app.state.trending.clear()
+    data_changed(request.app)
     return RedirectResponse(_paper_path(paper), status_code=303)
 
 
@@ -131,6 +146,6 @@ def submit(
     except DailyPapersError as exc:  # the arXiv API failed (RemoteSourceError)
         message = f"could not fetch it from arXiv: {exc}"
         return render(request, "submit.html", {"value": paper, "error": message}, status_code=502)
-    request.app.state.trending.clear()
+    data_changed(request.app)
     flag = "listed" if done.already_listed else "submitted"
     return RedirectResponse(f"/papers/{done.arxiv_id}?{flag}={done.listed_on}", status_code=303)

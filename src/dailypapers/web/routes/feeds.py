@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from dailypapers.feed.cards import load_cards
-from dailypapers.feed.listing import latest_listing, period_listing
+from dailypapers.feed.listing import cached_listing
 from dailypapers.feed.periods import day_period, parse_day
 from dailypapers.web.deps import SessionDep
 from dailypapers.web.feeds import base_url, render_feed
@@ -21,7 +21,8 @@ FEED = {200: {"content": {"application/atom+xml": {}, "application/rss+xml": {}}
 
 @router.get("/daily.{kind}", summary="The newest day's papers", responses=FEED)
 def daily_feed(request: Request, session: SessionDep, kind: Kind) -> Response:
-    listing = latest_listing(session, per_page=100)
+    cache = request.app.state.listings
+    listing = cached_listing(session, None, per_page=100, user_id=None, cache=cache)
     label = listing.period.label if listing.period else "no papers yet"
     return render_feed(
         listing.cards,
@@ -35,7 +36,8 @@ def daily_feed(request: Request, session: SessionDep, kind: Kind) -> Response:
 @router.get("/date/{day}.{kind}", summary="One day's papers", responses=FEED)
 def day_feed(request: Request, session: SessionDep, day: str, kind: Kind) -> Response:
     period = day_period(parse_day(day))
-    listing = period_listing(session, period, per_page=100)
+    cache = request.app.state.listings
+    listing = cached_listing(session, period, per_page=100, user_id=None, cache=cache)
     return render_feed(
         listing.cards,
         kind,

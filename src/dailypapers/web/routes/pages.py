@@ -10,12 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from dailypapers.community.comments import list_comments
 from dailypapers.errors import NotFound
 from dailypapers.feed.cards import load_cards
-from dailypapers.feed.listing import (
-    current_month,
-    current_week,
-    latest_listing,
-    period_listing,
-)
+from dailypapers.feed.listing import cached_listing, current_month, current_week
 from dailypapers.feed.papers import paper_detail, user_profile
 from dailypapers.feed.periods import day_period, parse_day, parse_month, parse_week
 from dailypapers.rank.trending import FORMULA, GRAVITY, WINDOW_DAYS
@@ -34,7 +29,9 @@ def _uid(user: object) -> int | None:
 
 @router.get("/")
 def home(request: Request, session: SessionDep, user: OptionalUser, p: PageNo = 0) -> Response:
-    listing = latest_listing(session, page=p, user_id=_uid(user))
+    listing = cached_listing(
+        session, None, page=p, user_id=_uid(user), cache=request.app.state.listings
+    )
     return render(request, "listing.html", {"listing": listing, "is_home": True})
 
 
@@ -48,7 +45,9 @@ def day_page(
     sort: Sort = "upvotes",
 ) -> Response:
     period = day_period(parse_day(day))
-    listing = period_listing(session, period, page=p, sort=sort, user_id=_uid(user))
+    listing = cached_listing(
+        session, period, page=p, sort=sort, user_id=_uid(user), cache=request.app.state.listings
+    )
     return render(request, "listing.html", {"listing": listing})
 
 
@@ -66,7 +65,14 @@ def week_page(
     p: PageNo = 0,
     sort: Sort = "upvotes",
 ) -> Response:
-    listing = period_listing(session, parse_week(week), page=p, sort=sort, user_id=_uid(user))
+    listing = cached_listing(
+        session,
+        parse_week(week),
+        page=p,
+        sort=sort,
+        user_id=_uid(user),
+        cache=request.app.state.listings,
+    )
     return render(request, "listing.html", {"listing": listing})
 
 
@@ -84,7 +90,14 @@ def month_page(
     p: PageNo = 0,
     sort: Sort = "upvotes",
 ) -> Response:
-    listing = period_listing(session, parse_month(month), page=p, sort=sort, user_id=_uid(user))
+    listing = cached_listing(
+        session,
+        parse_month(month),
+        page=p,
+        sort=sort,
+        user_id=_uid(user),
+        cache=request.app.state.listings,
+    )
     return render(request, "listing.html", {"listing": listing})
 
 

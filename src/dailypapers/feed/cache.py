@@ -1,0 +1,47 @@
+"""A small time-based cache for what anonymous visitors see (listings, API pages).
+
+Each server process keeps its own copy for `seconds` (default 5 s) and drops it at once when a
+write happens in the same process; another worker's copy may show a vote up to `seconds` late.
+Logged-in users always get fresh data (their own votes must show), so this only spares the
+database the identical queries of many anonymous readers of the same day.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+CACHE_SECONDS = 5.0
+
+
+class TTLCache:
+    """At most `size` values, each kept `seconds`; least recently stored evicted first."""
+
+    def __init__(self, seconds: float = CACHE_SECONDS, size: int = 512) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._items: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_build(self, key: Hashable, build: Callable[[], T]) -> T:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and now - hit[0] < self.seconds:
+                return hit[1]  # type: ignore[return-value]
+        value = build()  # outside the lock: a slow build must not block other keys
+        with self._lock:
+            self._items[key] = (time.monotonic(), value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

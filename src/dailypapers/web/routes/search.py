@@ -1,0 +1,223 @@
+"""Search pages and endpoints: /search, /api/papers/search, search feeds, similar papers."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from dailypapers.errors import BadQuery, NotFound
+from dailypapers.feed.api import daily_item
+from dailypapers.feed.cards import PaperCard, load_cards
+from dailypapers.feed.papers import normalise_id
+from dailypapers.search import present
+from dailypapers.search.query import MAX_QUERY_CHARS
+from dailypapers.search.service import MAX_LIMIT, MAX_OFFSET, SearchPage, search_papers
+from dailypapers.store.db import Store
+from dailypapers.store.models import Paper
+from dailypapers.web.deps import OptionalUser, SessionDep, StoreDep
+from dailypapers.web.feeds import base_url, render_feed
+from dailypapers.web.templating import env, render
+
+router = APIRouter(tags=["search"])
+env.filters.update(highlight=present.highlight, snippet=present.snippet)
+
+PER_PAGE = 20
+SIMILAR = 6
+SortParam = Literal["relevance", "date", "votes"]
+ModeParam = Literal["hybrid", "lexical", "semantic"]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A query that cannot be understood (JSON `{error}`)"},
+    404: {"description": "Unknown paper (JSON `{error}`)"},
+    422: {"description": "A parameter missing or out of range (JSON `{error, detail}`)"},
+}
+Q = Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="The query (≤ 250 characters)")]
+Day = Annotated[date | None, Query(description="YYYY-MM-DD")]
+
+
+def _cards(session: Session, page: SearchPage, user_id: int | None) -> list[PaperCard]:
+    cards = load_cards(session, [hit.paper_id for hit in page.hits], user_id=user_id)
+    for card, hit in zip(cards, page.hits, strict=False):
+        card.score = hit.score
+    return cards
+
+
+def _hits_json(session: Session, page: SearchPage) -> list[dict[str, Any]]:
+    cards = {c.id: c for c in load_cards(session, [h.paper_id for h in page.hits])}
+    items = []
+    for hit in page.hits:
+        card = cards.get(hit.paper_id)
+        if card is not None:
+            item = daily_item(card)
+            item["search"] = {"score": round(hit.score, 6), "why": hit.why}
+            items.append(item)
+    return items
+
+
+@router.get("/api/papers/search", responses=ERRORS, summary="Search papers (hybrid)")
+def api_search(
+    store: StoreDep,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="The query")],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Results, 1-120")] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Results to skip")] = 0,
+    sort: SortParam = "relevance",
+    mode: ModeParam = "hybrid",
+    since: Day = None,
+    until: Day = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    has_code: bool | None = None,
+) -> list[dict[str, Any]]:
+    """Papers matching `q` (words, "phrases", -exclude, author:, cat:, since:, until:, an
+    arXiv id), best first, as `/api/daily_papers` items plus `search: {score, why}`."""
+    page = search_papers(
+        store,
+        q,
+        limit=limit,
+        offset=offset,
+        sort=sort,
+        mode=mode,
+        since=since,
+        until=until,
+        category=category,
+        has_code=has_code,
+    )
+    return _hits_json(session, page)
+
+
+def _paper_id(session: Session, arxiv_id: str) -> int:
+    paper_id = (
+        session.query(Paper.id)
+        .filter(Paper.arxiv_id == normalise_id(arxiv_id), Paper.hidden.is_(False))
+        .scalar()
+    )
+    if paper_id is None:
+        raise NotFound(f"no paper {arxiv_id}")
+    return paper_id
+
+
+@router.get("/api/papers/{arxiv_id:path}/similar", responses=ERRORS, summary="Similar papers")
+def api_similar(
+    store: StoreDep,
+    session: SessionDep,
+    arxiv_id: Annotated[str, Path(max_length=200, description="arXiv id, e.g. 2405.15738")],
+    limit: Annotated[int, Query(ge=1, le=50, description="Papers, 1-50")] = 10,
+) -> list[dict[str, Any]]:
+    """The papers nearest in meaning to this one, with `similarity` (cosine)."""
+    from dailypapers.search.similar import similar_papers
+
+    found = similar_papers(store, _paper_id(session, arxiv_id), k=limit)
+    cards = {c.id: c for c in load_cards(session, [pid for pid, _ in found])}
+    items = []
+    for pid, score in found:
+        if pid in cards:
+            item = daily_item(cards[pid])
+            item["similarity"] = round(score, 6)
+            items.append(item)
+    return items
+
+
+@router.get("/search", include_in_schema=False)
+def search_page(
+    request: Request,
+    store: StoreDep,
+    session: SessionDep,
+    user: OptionalUser,
+    q: Q = "",
+    p: Annotated[int, Query(ge=0, le=MAX_OFFSET // PER_PAGE)] = 0,
+    sort: SortParam = "relevance",
+    mode: ModeParam = "hybrid",
+    since: Annotated[str, Query(max_length=10)] = "",
+    until: Annotated[str, Query(max_length=10)] = "",
+    category: Annotated[str, Query(max_length=40)] = "",
+    has_code: Annotated[str, Query(max_length=5)] = "",
+) -> Response:
+    form = {
+        "q": q,
+        "sort": sort,
+        "mode": mode,
+        "since": since,
+        "until": until,
+        "category": category,
+        "has_code": has_code,
+    }
+    context: dict[str, Any] = {"form": form, "active": "search", "page": None, "cards": []}
+    status = 200
+    if q.strip() or category.strip() or since or until:
+        try:
+            page = search_papers(
+                store,
+                q,
+                limit=PER_PAGE,
+                offset=p * PER_PAGE,
+                sort=sort,
+                mode=mode,
+                since=_day(since, "since"),
+                until=_day(until, "until"),
+                category=category.strip() or None,
+                has_code=True if has_code else None,
+            )
+        except BadQuery as exc:
+            context["error"] = str(exc)
+            status = 400
+        else:
+            context["page"] = page
+            context["cards"] = _cards(session, page, user.id if user else None)
+            context["hits"] = {hit.paper_id: hit for hit in page.hits}
+            context["p"] = p
+            context["pages"] = min(math.ceil(page.total / PER_PAGE), MAX_OFFSET // PER_PAGE + 1)
+    return render(request, "search.html", context, status_code=status)
+
+
+def _day(value: str, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadQuery(f"{name} wants a date like 2024-05-31, not {value[:20]!r}") from None
+
+
+@router.get("/feeds/search.{kind}", summary="A search as a feed", responses=ERRORS)
+def search_feed(
+    request: Request,
+    store: StoreDep,
+    session: SessionDep,
+    kind: Annotated[Literal["rss", "atom"], Path(description="rss (RSS 2.0) or atom")],
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="The query")],
+    sort: SortParam = "date",
+) -> Response:
+    """The newest (or best) 50 papers matching `q`, for a feed reader."""
+    page = search_papers(store, q, limit=50, sort=sort)
+    cards = load_cards(session, [hit.paper_id for hit in page.hits])
+    return render_feed(
+        cards,
+        kind,
+        title=f"Daily Papers: search “{q}”",
+        link=str(request.url),
+        site=base_url(request),
+        description=f"Papers matching {q}",
+    )
+
+
+def similar_cards(store: Store, paper_id: int, limit: int = SIMILAR) -> list[PaperCard]:
+    """Cards of the papers most like this one, for the paper page ([] if unavailable)."""
+    from dailypapers.search.similar import similar_papers
+
+    try:
+        found = similar_papers(store, paper_id, k=limit)
+    except Exception:  # a paper page must render even if the vector index is unavailable
+        return []
+    with store.session() as session:
+        cards = load_cards(session, [pid for pid, _ in found])
+    scores = dict(found)
+    for card in cards:
+        card.score = scores.get(card.id)
+    return cards
+
+
+env.globals.update(similar_cards=similar_cards)
