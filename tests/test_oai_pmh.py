@@ -189,6 +189,13 @@ def test_follows_the_resumption_token_and_remembers_where_to_start(loopback, sha
     assert (again.new, again.changed, again.unchanged) == (0, 0, 6)
 
 
+def test_first_from_applies_only_until_a_harvest_completed(loopback, shared_data, store):
+    server = loopback(scripted(Reply(body=(shared_data / HEP_TH).read_bytes())), path="/oai")
+    harvester(store, server.url).harvest(set_spec="physics", first_from=date(2017, 12, 1))
+    harvester(store, server.url).harvest(set_spec="physics", first_from=date(2017, 12, 1))
+    assert [r.params["from"] for r in server.requests] == ["2017-12-01", "2017-12-14"]
+
+
 def test_after_a_crash_it_resumes_from_the_saved_token(loopback, shared_data, store):
     flaky = TwoPages(shared_data, second=[Reply(500), Reply(502)])
     server = loopback(flaky, path="/oai")

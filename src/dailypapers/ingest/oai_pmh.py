@@ -226,8 +226,13 @@ class OaiHarvester:
         until: date | None = None,
         feature: bool = False,
         on_page: PageCallback | None = None,
+        first_from: date | None = None,
     ) -> HarvestSummary:
-        """Harvest the window (default: since the last completed harvest), resuming a crash."""
+        """Harvest the window (default: since the last completed harvest), resuming a crash.
+
+        `first_from` is where to start when no `from_date` is given and no harvest of this set
+        has completed yet (default: the beginning, i.e. the whole set).
+        """
         key = state_key(set_spec)
         state = load_state(self.store, key)
         summary = HarvestSummary()
@@ -243,7 +248,8 @@ class OaiHarvester:
             if token:
                 summary.notes.append("a different window was asked: the interrupted one is dropped")
             token, started = None, None
-            window = {**asked, "from": asked["from"] or state.get("next_from")}
+            start = asked["from"] or state.get("next_from") or _iso(first_from)
+            window = {**asked, "from": start}
         restarted = False
         while True:
             try:
