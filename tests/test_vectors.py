@@ -120,6 +120,10 @@ def test_file_index_hnsw_graph_matches_exact(tmp_path):
     assert np.mean(recall) >= 0.98
     found, _ = index.search(rows[2999], 1)  # a tail row is found
     assert found[0] == 3000
+    index.flush(force=True)  # the tail folded into the graph
+    assert index._manifest["graph_rows"] == 3000
+    assert index.search(rows[2999], 1)[0][0] == 3000
+    assert index.search(rows[1500], 1)[0][0] == 1501
 
 
 def test_file_index_persists_and_other_readers_see_changes(tmp_path):

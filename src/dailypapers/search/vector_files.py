@@ -350,7 +350,7 @@ class FileVectorIndex:
         rows = self._rows
         graph_rows = manifest.get("graph_rows", 0)
         if graph_rows and self._graph is not None:
-            graph = self._graph
+            graph = faiss.clone_index(self._graph)  # readers may be searching the live one
         else:
             graph = faiss.index_factory(manifest["dim"], GRAPH, faiss.METRIC_INNER_PRODUCT)
             graph.hnsw.efConstruction = EF_CONSTRUCTION
