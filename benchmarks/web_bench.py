@@ -1,13 +1,16 @@
 """The site under load: day page, JSON API and trending at a million papers, against a static file.
 
-    python benchmarks/web_bench.py [--n 1000000] [--duration 10] [--connections 16] [--keep DIR]
+    python benchmarks/web_bench.py [--n 1000000] [--duration 10] [--connections 4] [--keep DIR]
 
 Builds a SQLite database with the real 12k Hugging Face papers (through the one write path,
 `save_papers`) plus N synthetic papers listed ~250 a day on the days before the real ones (bulk
 Core inserts, a fixture only), starts the real server (uvicorn, the app factory, 2 worker
 processes, access log off) and loads each URL from a separate process with wrk. It prints p50/p99
 latency and requests/s per URL, and the ratio to a static file served by the same server (the
-ceiling: the same HTTP stack without any application work). Needs `wrk` (apt-get install wrk).
+ceiling: the same HTTP stack without any application work). Anonymous listings are cached for a
+few seconds per process; the "logged in" rows show the uncached path (every query runs).
+With C connections kept busy, p50 ≈ C / (requests/s) (Little's law): the default of 4 keeps the
+two workers busy without queueing. Needs `wrk` (apt-get install wrk).
 """
 
 from __future__ import annotations
@@ -105,6 +108,10 @@ def build(data_dir: Path, n: int) -> tuple[date, date]:
     with store.engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    from dailypapers.accounts.users import create_user
+
+    with store.session() as session:
+        create_user(session=session, username="bencher", password="bench password")
     store.dispose()
     print(f"{n:,} synthetic papers inserted in {time.perf_counter() - started:.0f} s", flush=True)
     return latest, synthetic_day
@@ -152,9 +159,22 @@ def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen:
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
+def session_cookie(base: str) -> str:
+    """Log in as the bench user through the real forms; the Cookie header to send."""
+    import httpx
+
+    with httpx.Client(base_url=base) as client:
+        page = client.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        data = {"username": "bencher", "password": "bench password", "csrf_token": token}
+        assert client.post("/login", data=data).status_code == 303
+        return f"dp_session={client.cookies['dp_session']}"
+
+
+def wrk(url: str, duration: int, connections: int, cookie: str | None = None) -> dict[str, float]:
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", *headers, url],
         capture_output=True,
         text=True,
         check=True,
@@ -177,7 +197,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="synthetic papers")
     parser.add_argument("--duration", type=int, default=10, help="seconds per URL")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the database in this folder")
     args = parser.parse_args()
@@ -203,10 +223,13 @@ def main() -> None:
         ("/api/daily_papers?date=", f"/api/daily_papers?date={latest}"),
         ("/api/daily_papers (synthetic day)", f"/api/daily_papers?date={synthetic}&limit=50"),
         ("/trending", "/trending"),
+        (f"logged in: day page {latest} (uncached)", f"/date/{latest}"),
+        (f"logged in: synthetic day {synthetic} (uncached)", f"/date/{synthetic}"),
     ]
     try:
-        for _, path in urls:  # warm caches and connections
-            wrk(base + path, 2, 4)
+        cookie = session_cookie(base)
+        for label, path in urls:  # warm caches and connections
+            wrk(base + path, 2, 4, cookie if label.startswith("logged in") else None)
         print(
             f"\nSQLite, {args.n:,} synthetic + real papers; uvicorn {args.workers} workers; "
             f"wrk 1 thread, {args.connections} connections, {args.duration} s per URL; "
@@ -215,7 +238,8 @@ def main() -> None:
         print(f"{'URL':<52} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'vs static':>10}")
         ceiling = None
         for label, path in urls:
-            result = wrk(base + path, args.duration, args.connections)
+            logged_in = cookie if label.startswith("logged in") else None
+            result = wrk(base + path, args.duration, args.connections, logged_in)
             ceiling = ceiling or result["rps"]
             flag = f"  ({result['non2xx']} non-2xx!)" if result["non2xx"] else ""
             print(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.store.models import Comment, DailyListing, Paper, Upvote, User
@@ -66,39 +66,51 @@ CARD_COLUMNS = (
 )
 
 
+# Built once with expanding bind parameters: SQLAlchemy compiles each statement a single time
+# and a page's 50 ids go in as one parameter, instead of 50 literals coerced per request.
+IDS = bindparam("ids", expanding=True)
+_VOTES = (
+    select(Upvote.paper_id, func.count()).where(Upvote.paper_id.in_(IDS)).group_by(Upvote.paper_id)
+)
+_COMMENTS = (
+    select(Comment.paper_id, func.count())
+    .where(Comment.paper_id.in_(IDS), Comment.hidden.is_(False))
+    .group_by(Comment.paper_id)
+)
+_VOTED = select(Upvote.paper_id).where(Upvote.user_id == bindparam("uid"), Upvote.paper_id.in_(IDS))
+_CARDS = (
+    select(
+        *CARD_COLUMNS,
+        DailyListing.date,
+        DailyListing.listed_at,
+        DailyListing.submitter_name,
+        User.username,
+    )
+    .outerjoin(DailyListing, DailyListing.paper_id == Paper.id)
+    .outerjoin(User, User.id == DailyListing.submitted_by_id)
+    .where(Paper.id.in_(IDS))
+)
+
+
 def vote_counts(session: Session, paper_ids: Sequence[int]) -> dict[int, int]:
     """Votes cast here, for these papers only (index on upvotes.paper_id)."""
     if not paper_ids:
         return {}
-    rows = session.execute(
-        select(Upvote.paper_id, func.count())
-        .where(Upvote.paper_id.in_(paper_ids))
-        .group_by(Upvote.paper_id)
-    )
-    return {pid: n for pid, n in rows}
+    return {pid: n for pid, n in session.execute(_VOTES, {"ids": list(paper_ids)})}
 
 
 def comment_counts(session: Session, paper_ids: Sequence[int]) -> dict[int, int]:
     """Visible comments, for these papers only (index on comments.paper_id)."""
     if not paper_ids:
         return {}
-    rows = session.execute(
-        select(Comment.paper_id, func.count())
-        .where(Comment.paper_id.in_(paper_ids), Comment.hidden.is_(False))
-        .group_by(Comment.paper_id)
-    )
-    return {pid: n for pid, n in rows}
+    return {pid: n for pid, n in session.execute(_COMMENTS, {"ids": list(paper_ids)})}
 
 
 def voted_by(session: Session, user_id: int | None, paper_ids: Sequence[int]) -> set[int]:
     """Which of these papers the user has upvoted."""
     if user_id is None or not paper_ids:
         return set()
-    return set(
-        session.scalars(
-            select(Upvote.paper_id).where(Upvote.user_id == user_id, Upvote.paper_id.in_(paper_ids))
-        )
-    )
+    return set(session.scalars(_VOTED, {"uid": user_id, "ids": list(paper_ids)}))
 
 
 def load_cards(
@@ -107,25 +119,15 @@ def load_cards(
     """Cards for these papers, in the given order, with counts and listing details."""
     if not paper_ids:
         return []
-    rows = session.execute(
-        select(
-            *CARD_COLUMNS,
-            DailyListing.date,
-            DailyListing.listed_at,
-            DailyListing.submitter_name,
-            User.username,
-        )
-        .outerjoin(DailyListing, DailyListing.paper_id == Paper.id)
-        .outerjoin(User, User.id == DailyListing.submitted_by_id)
-        .where(Paper.id.in_(paper_ids))
-    ).all()
+    rows = session.execute(_CARDS, {"ids": list(paper_ids)}).all()
     votes = vote_counts(session, paper_ids)
     comments = comment_counts(session, paper_ids)
     mine = voted_by(session, user_id, paper_ids)
     by_id: dict[int, PaperCard] = {}
+    width = len(CARD_COLUMNS)
     for row in rows:
-        card = PaperCard(*row[: len(CARD_COLUMNS)])
-        card.listed_on, card.listed_at, submitter_name, username = row[len(CARD_COLUMNS) :]
+        card = PaperCard(*row[:width])
+        card.listed_on, card.listed_at, submitter_name, username = row[width:]
         card.submitter = username or submitter_name
         card.votes_here = votes.get(card.id, 0)
         card.comments = comments.get(card.id, 0)

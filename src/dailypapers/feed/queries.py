@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.feed.periods import Period
@@ -39,26 +39,43 @@ def shown_upvotes():  # noqa: ANN201 - a SQL expression
     return Paper.imported_upvotes + _votes_here()
 
 
-def listed_ids(
-    session: Session, period: Period, *, sort: str = "upvotes", limit: int = 50, offset: int = 0
-) -> PageOfIds:
-    """One page of the visible papers listed in `period`, most upvoted (or newest) first."""
+def _listed(single_day: bool):  # noqa: ANN202 - a SQL statement
     in_period = (
-        DailyListing.date == period.start
-        if period.start == period.end
-        else DailyListing.date.between(period.start, period.end)
+        DailyListing.date == bindparam("start")
+        if single_day
+        else DailyListing.date.between(bindparam("start"), bindparam("end"))
     )
-    base = (
+    return (
         select(Paper.id)
         .join(DailyListing, DailyListing.paper_id == Paper.id)
         .where(in_period, Paper.hidden.is_(False))
     )
-    if sort == "published":
-        order = (Paper.published_at.desc(), Paper.id.desc())
-    else:
-        order = (shown_upvotes().desc(), Paper.id.desc())
-    ids = list(session.scalars(base.order_by(*order).limit(limit).offset(offset)))
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+
+
+# Built once (compiled once by SQLAlchemy's cache); the period and the page are parameters.
+_PAGE = bindparam("limit"), bindparam("offset")
+_ORDERS = {
+    "upvotes": lambda: (shown_upvotes().desc(), Paper.id.desc()),
+    "published": lambda: (Paper.published_at.desc(), Paper.id.desc()),
+}
+_IDS = {
+    (single, sort): _listed(single).order_by(*order()).limit(_PAGE[0]).offset(_PAGE[1])
+    for single in (True, False)
+    for sort, order in _ORDERS.items()
+}
+_COUNT = {
+    single: select(func.count()).select_from(_listed(single).subquery()) for single in (True, False)
+}
+
+
+def listed_ids(
+    session: Session, period: Period, *, sort: str = "upvotes", limit: int = 50, offset: int = 0
+) -> PageOfIds:
+    """One page of the visible papers listed in `period`, most upvoted (or newest) first."""
+    single = period.start == period.end
+    params = {"start": period.start, "end": period.end, "limit": limit, "offset": offset}
+    ids = list(session.scalars(_IDS[single, sort if sort in _ORDERS else "upvotes"], params))
+    total = session.scalar(_COUNT[single], params) or 0
     return PageOfIds(ids, total)
 
 

@@ -21,6 +21,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dailypapers.feed.cache import TTLCache
+from dailypapers.feed.cards import PaperCard, load_cards
 from dailypapers.feed.queries import latest_day, shown_upvotes
 from dailypapers.store.models import DailyListing, Paper
 
@@ -84,3 +86,26 @@ class TrendingCache:
     def clear(self) -> None:
         with self._lock:
             self._value = None
+
+
+def trending_cards(
+    session: Session,
+    ranking: TrendingCache,
+    *,
+    user_id: int | None = None,
+    cache: TTLCache | None = None,
+    limit: int = 50,
+) -> list[PaperCard]:
+    """The top trending papers as cards with their scores (cached for anonymous visitors)."""
+
+    def build() -> list[PaperCard]:
+        ids, scores = ranking.get(session)
+        score_of = dict(zip(ids, scores, strict=True))
+        cards = load_cards(session, ids[:limit], user_id=user_id)
+        for card in cards:
+            card.score = score_of[card.id]
+        return cards
+
+    if user_id is not None or cache is None:
+        return build()
+    return cache.get_or_build(("trending", limit), build)

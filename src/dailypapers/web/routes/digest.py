@@ -244,8 +244,7 @@ def preview_mail(digests: Digests, user: CurrentUser, period: str = "") -> Respo
     """The preview's mail exactly as sent (inlined CSS), for the frame on /digest/preview."""
     sub = digests.preview_subscription(user)
     digest, cards = digests.preview(sub, period=period or None)
-    message = digests.renderer.digest(sub, digest.content(), cards, message_id="<preview@local>")
-    html = message.get_body(("html",)).get_content()
+    html = digests.renderer.digest_html(sub, digest.content(), cards)
     headers = {"Content-Security-Policy": PREVIEW_CSP, "X-Frame-Options": "SAMEORIGIN"}
     return HTMLResponse(html, headers=headers)
 

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from dailypapers.feed.cards import load_cards
 from dailypapers.feed.listing import cached_listing
 from dailypapers.feed.periods import day_period, parse_day
+from dailypapers.rank.trending import trending_cards
 from dailypapers.web.deps import SessionDep
 from dailypapers.web.feeds import base_url, render_feed
 
@@ -49,8 +49,8 @@ def day_feed(request: Request, session: SessionDep, day: str, kind: Kind) -> Res
 
 @router.get("/trending.{kind}", summary="Trending papers", responses=FEED)
 def trending_feed(request: Request, session: SessionDep, kind: Kind) -> Response:
-    ids, _ = request.app.state.trending.get(session)
-    cards = load_cards(session, ids[:50])
+    state = request.app.state
+    cards = trending_cards(session, state.trending, cache=state.listings)
     return render_feed(
         cards,
         kind,

@@ -9,11 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from dailypapers.community.comments import list_comments
 from dailypapers.errors import NotFound
-from dailypapers.feed.cards import load_cards
 from dailypapers.feed.listing import cached_listing, current_month, current_week
 from dailypapers.feed.papers import paper_detail, user_profile
 from dailypapers.feed.periods import day_period, parse_day, parse_month, parse_week
-from dailypapers.rank.trending import FORMULA, GRAVITY, WINDOW_DAYS
+from dailypapers.rank.trending import FORMULA, GRAVITY, WINDOW_DAYS, trending_cards
 from dailypapers.web.deps import OptionalUser, SessionDep
 from dailypapers.web.templating import render
 
@@ -103,11 +102,12 @@ def month_page(
 
 @router.get("/trending")
 def trending_page(request: Request, session: SessionDep, user: OptionalUser) -> Response:
-    ids, scores = request.app.state.trending.get(session)
-    cards = load_cards(session, ids[:50], user_id=_uid(user))
-    score_of = dict(zip(ids, scores, strict=True))
-    for card in cards:
-        card.score = score_of[card.id]
+    cards = trending_cards(
+        session,
+        request.app.state.trending,
+        user_id=_uid(user),
+        cache=request.app.state.listings,
+    )
     context = {"cards": cards, "formula": FORMULA, "gravity": GRAVITY, "window": WINDOW_DAYS}
     return render(request, "trending.html", context)
 
