@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlsplit
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -9,7 +11,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from dailypapers import errors
 from dailypapers.web.deps import LoginRequired
-from dailypapers.web.security import CsrfError
+from dailypapers.web.security import CsrfError, safe_next
 from dailypapers.web.templating import render
 
 STATUS: list[tuple[type[Exception], int]] = [
@@ -71,9 +73,12 @@ def _status_of(exc: Exception) -> int:
 
 async def domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, LoginRequired) and not wants_json(request):
-        target = request.url.path if request.method == "GET" else request.headers.get("referer")
-        next_path = target if target and target.startswith("/") else "/"
-        return RedirectResponse(f"/login?next={next_path}", status_code=303)
+        # Come back to the page after logging in: this one, or the one a form was posted from.
+        if request.method == "GET":
+            target = request.url.path
+        else:
+            target = urlsplit(request.headers.get("referer", "")).path or "/"
+        return RedirectResponse(f"/login?next={quote(safe_next(target))}", status_code=303)
     if isinstance(exc, errors.RateLimited):
         request.state.retry_after = exc.retry_after
     return error_response(request, _status_of(exc), str(exc))
