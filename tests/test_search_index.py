@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def papers(store):
+    store.settings.embed_inline_max = 0  # lexical tests: no time spent embedding
     save_papers(store, real_records(120))
     save_papers(store, CRAFTED)
     return store

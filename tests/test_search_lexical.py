@@ -13,6 +13,7 @@ from search_support import CRAFTED, real_records, real_rows
 
 @pytest.fixture
 def papers(store):
+    store.settings.embed_inline_max = 0  # lexical tests: no time spent embedding
     save_papers(store, real_records(300))
     save_papers(store, CRAFTED)
     return store

@@ -111,6 +111,7 @@ def _register() -> None:
         "dailypapers.accounts.cli",
         "dailypapers.ingest.harvest_cli",
         "dailypapers.search.index_cli",
+        "dailypapers.search.cli",
     ):
         __import__(module)
 
