@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dailypapers.web import schemas
+
 
 def ids(items: list[dict]) -> list[str]:
     return [item["paper"]["id"] for item in items]
@@ -21,6 +23,8 @@ def test_daily_papers_item_has_hugging_face_shape(client):
     assert item["submittedBy"] == {"name": "hf-user"}
     assert item["numComments"] == 0
     assert item["title"] == paper["title"]
+    for each in items:  # the documented schema (/docs) matches what is sent
+        schemas.DailyPaper.model_validate(each)
 
 
 def test_sorts_and_periods(client):
@@ -49,6 +53,7 @@ def test_one_paper(client):
     assert body["upvotes"] == 40
     assert body["featuredOn"] == "2025-01-03"
     assert body["versions"] == [{"version": 2, "submittedAt": None}]
+    schemas.PaperDetail.model_validate(body)
     missing = client.get("/api/papers/2501.99999")
     assert missing.status_code == 404 and "error" in missing.json()
 

@@ -7,18 +7,26 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from dailypapers.feed.api import daily_papers, paper_info, requested_period
+from dailypapers.web import schemas
 from dailypapers.web.deps import SessionDep
 
 router = APIRouter(prefix="/api", tags=["papers"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Malformed date, week or month (JSON `{error}`)"},
-    404: {"description": "Unknown paper (JSON `{error}`)"},
-    422: {"description": "A parameter out of range (JSON `{error, detail}`)"},
+    400: {"model": schemas.Error, "description": "Malformed date, week or month"},
+    404: {"model": schemas.Error, "description": "Unknown paper"},
+    422: {"model": schemas.Error, "description": "A parameter out of range"},
 }
+LIST = {200: {"model": list[schemas.DailyPaper]}, **ERRORS}
+ONE = {200: {"model": schemas.PaperDetail}, **ERRORS}
 
 
-@router.get("/daily_papers", responses=ERRORS, summary="Featured papers of a day, week or month")
+@router.get(
+    "/daily_papers",
+    responses=LIST,
+    response_model=None,
+    summary="Featured papers of a day, week or month",
+)
 def api_daily_papers(
     request: Request,
     session: SessionDep,
@@ -49,7 +57,7 @@ def api_daily_papers(
     )
 
 
-@router.get("/papers/{arxiv_id:path}", responses=ERRORS, summary="One paper")
+@router.get("/papers/{arxiv_id:path}", responses=ONE, response_model=None, summary="One paper")
 def api_paper(
     session: SessionDep,
     arxiv_id: Annotated[str, Path(description="arXiv id, e.g. 2405.15738", max_length=200)],
