@@ -186,3 +186,18 @@ def test_demo_data_is_real_recent_and_small():
     records = [json.loads(line) for line in gzip.decompress(data).splitlines()]
     assert all(r["abstract"] and r["upvotes"] is not None and r["daily_date"] for r in records)
     assert max(r["daily_date"] for r in records) >= "2026-08-01"
+
+
+def test_truncated_gzip_keeps_what_came_before(settings, shared_data, tmp_path):
+    import gzip
+
+    data = gzip.compress((shared_data / "arxiv_metadata_sample.jsonl").read_bytes())
+    path = tmp_path / "snapshot.json.gz"
+    path.write_bytes(data[: len(data) // 2])  # a download cut off half-way
+    ran = run_cli(settings, "import", str(path))
+    assert ran.exit_code == 1
+    assert "cannot read on, rest of file skipped" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    imported = stats(settings)["papers"]
+    assert 50 < imported < 200
+    assert f"{imported} new" in ran.stdout

@@ -63,6 +63,7 @@ class BarProgress(Progress):
             transient=False,
         )
         self.task: TaskID | None = None
+        self.summary: ImportSummary | None = None
 
     def __enter__(self) -> BarProgress:
         self.bar.start()
@@ -76,6 +77,7 @@ class BarProgress(Progress):
         self.task = self.bar.add_task(path.name, total=total_bytes or None, papers=0, rate=0.0)
 
     def advance(self, position: int, summary: ImportSummary) -> None:
+        self.summary = summary
         if self.task is not None:
             self.bar.update(self.task, completed=position, papers=summary.read, rate=summary.rate)
 
@@ -100,8 +102,9 @@ def run_import(
     """Import with a progress bar on stderr; prints problems as they come and the summary."""
     config = settings()
     db = store()
+    progress = BarProgress(err, quiet)
     try:
-        with BarProgress(err, quiet) as progress:
+        with progress:
             summary = import_files(
                 db,
                 planned,
@@ -114,6 +117,14 @@ def run_import(
             err.print(f"[yellow]skipped[/yellow] … and {progress.hidden:,} more not shown")
     except DailyPapersError as exc:
         raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        done = progress.summary.read if progress.summary else 0
+        err.print(
+            f"interrupted: {done:,} records were committed; run the same command again to "
+            "complete the import (what is already in is left as it is)",
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None
     finally:
         db.dispose()
     if not quiet or summary.skipped:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-import io
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +53,9 @@ def open_input(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     """
     raw = open(path, "rb")  # noqa: SIM115 - the caller closes it
     if raw.peek(2)[:2] == GZIP_MAGIC:
-        return raw, io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), 1 << 20)
+        # GzipFile buffers itself; another buffer on top would lose the lines decoded before a
+        # truncated file's end (its fill raises EOFError and drops them).
+        return raw, gzip.GzipFile(fileobj=raw, mode="rb")
     return raw, raw
 
 
@@ -81,10 +83,12 @@ def detect_format(path: Path) -> Format:
     """Tell the format from the first records; raises UnknownFormat with what was expected."""
     try:
         raw, stream = open_input(path)
-        with raw:
-            head = stream.read(SNIFF_BYTES)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except OSError as exc:
         raise UnknownFormat(f"{path}: cannot read it ({exc})") from None
+    with raw:
+        head = _read_head(stream)
+    if head is None:
+        raise UnknownFormat(f"{path}: cannot read it (not gzip, or corrupt from the start)")
     name = _sniff(head)
     if name is None:
         choices = ", ".join(FORMATS)
@@ -93,6 +97,22 @@ def detect_format(path: Path) -> Format:
             f"Face daily papers records); name one with --format ({choices})"
         )
     return FORMATS[name]
+
+
+def _read_head(stream: IO[bytes]) -> bytes | None:
+    """Up to SNIFF_BYTES from the start; a file cut short still shows its first records."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < SNIFF_BYTES:
+        try:
+            chunk = stream.read1(SNIFF_BYTES - size)  # type: ignore[attr-defined]
+        except (OSError, EOFError, zlib.error):
+            return b"".join(chunks) if chunks else None
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _sniff(head: bytes) -> str | None:

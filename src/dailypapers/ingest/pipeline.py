@@ -8,6 +8,7 @@ A bad line is reported with file:line and skipped; every good record is kept.
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from dailypapers.store.records import PaperRecord, UpsertResult
 from dailypapers.store.upsert import save_papers
 
 DEFAULT_BATCH_SIZE = 2000
+# What reading a damaged file can raise (gzip cut short, bad CRC, I/O error).
+READ_ERRORS = (EOFError, OSError, zlib.error)
 # What a malformed record can raise while being parsed; anything else is a bug and propagates.
 RECORD_ERRORS = (MalformedRecord, BadArxivId, ValueError, KeyError, TypeError, AttributeError)
 
@@ -174,7 +177,17 @@ def _line_entries(
 ) -> Iterator[PaperRecord | Problem]:
     parse: Callable[[Any, ZoneInfo], PaperRecord] = fmt.parse
     loads = orjson.loads
-    for number, line in enumerate(stream, 1):
+    lines = iter(stream)
+    number = 0
+    while True:
+        try:
+            line = next(lines)
+        except StopIteration:
+            return
+        except READ_ERRORS as exc:  # a truncated or corrupt .gz: what came before is kept
+            yield Problem(f"{path}:{number + 1}", f"cannot read on, rest of file skipped ({exc})")
+            return
+        number += 1
         if not line.strip():
             continue
         try:
@@ -197,7 +210,7 @@ def _document_entries(
             value = next(items)
         except StopIteration:
             return
-        except (ijson.JSONError, ijson.IncompleteJSONError, ValueError) as exc:
+        except (ijson.JSONError, ijson.IncompleteJSONError, ValueError, *READ_ERRORS) as exc:
             # The document is broken from here on: nothing after this point can be read.
             reason = f"invalid JSON, rest of file skipped ({exc})"
             yield Problem(f"{path} after item {index}", reason)
