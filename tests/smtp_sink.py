@@ -2,8 +2,9 @@
 
 `SmtpSink.refuse[address] = "550 ..."` refuses a recipient; `sink.transient[address] = n`
 answers 451 to its first n deliveries; `sink.hold_at = k` makes the server stop before
-acknowledging the k-th message (1-based) and set `sink.holding`, until `sink.release` is set;
-the held message is then refused, as a server does when its client is gone.
+acknowledging the k-th message (1-based) and every later one, counting them in `sink.held`,
+until `sink.release` is set; held messages are then refused, as a server does when its client
+is gone.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class SmtpSink:
         self.holding = threading.Event()
         self.release = threading.Event()
         self.data_commands = 0
+        self.held = 0  # messages waiting, unacknowledged, at hold_at or after
         self.changed = threading.Condition()
         self.auth_seen: list[str] = []
         self.controller: Controller | None = None
@@ -50,7 +52,10 @@ class SmtpSink:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
         self.data_commands += 1
-        if self.hold_at is not None and self.data_commands == self.hold_at:
+        if self.hold_at is not None and self.data_commands >= self.hold_at:
+            with self.changed:
+                self.held += 1
+                self.changed.notify_all()
             self.holding.set()
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
             return "421 4.3.0 client gone"
@@ -64,6 +69,10 @@ class SmtpSink:
     # helpers -------------------------------------------------------------------------
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
+
+    def wait_held(self, count: int, timeout: float = 120.0) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.held >= count, timeout)
 
     def wait_for(self, count: int, timeout: float = 20.0) -> None:
         with self.changed:

@@ -73,12 +73,15 @@ def send(
         None, "--date", help="Send as if today were this date (YYYY-MM-DD), e.g. to catch up."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the run report as JSON."),
+    workers: int = typer.Option(
+        2, "--workers", min=1, max=16, help="SMTP connections used side by side."
+    ),
 ) -> None:
     """Send the period's digest to every confirmed subscriber who has not had it (for cron)."""
     today = _day(day)
     db = store()
     try:
-        report = send_digests(db, period=period, today=today, dry_run=dry_run)
+        report = send_digests(db, period=period, today=today, dry_run=dry_run, workers=workers)
     except NotADigestDay as exc:
         typer.echo(f"nothing to do: {exc}")
         return

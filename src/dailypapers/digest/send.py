@@ -30,43 +30,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, delete, exists, select, text, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
-from dailypapers.digest import subscriptions as subs
 from dailypapers.digest.compose import Composer, already_sent, last_covered
+from dailypapers.digest.deliver import OPEN, RetryPolicy, deliver, open_deliveries, release
 from dailypapers.digest.lock import run_lock
 from dailypapers.digest.periods import PeriodWindow, period_window
-from dailypapers.digest.render import MailRenderer, load_cards
-from dailypapers.digest.transport import (
-    MailConfigError,
-    MailError,
-    MailTransport,
-    PermanentMailError,
-    TransientMailError,
-    transport_from_settings,
-)
+from dailypapers.digest.render import MailRenderer
+from dailypapers.digest.transport import MailTransport, transport_from_settings
 from dailypapers.errors import DailyPapersError
 from dailypapers.store.db import Store
 from dailypapers.store.models import DigestDelivery, DigestItem, Subscription
 from dailypapers.timeutil import utcnow
 
+__all__ = ["DeliveryAborted", "DigestRun", "RetryPolicy", "RunReport", "send_digests"]
+
 log = logging.getLogger(__name__)
-OPEN = ("pending", "sending")
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Attempts per message within one run and the pause before each retry."""
-
-    attempts: int = 4
-    base: float = 2.0
-    factor: float = 3.0
-    maximum: float = 120.0
-
-    def delay(self, retry: int) -> float:
-        return min(self.maximum, self.base * self.factor**retry)
 
 
 @dataclass
@@ -123,6 +104,7 @@ class DigestRun:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         batch_size: int = 500,
+        workers: int = 1,
         recommender_factory=None,  # noqa: ANN001
     ) -> None:
         self.store = store
@@ -130,6 +112,8 @@ class DigestRun:
         today = today or utcnow().astimezone(self.settings.zone).date()
         self.window: PeriodWindow = period_window(period, today)
         self.transport = transport
+        self.workers = max(1, workers)
+        self.transports: list[MailTransport] = []
         self.renderer = renderer or MailRenderer(self.settings)
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
@@ -143,15 +127,19 @@ class DigestRun:
         if dry_run:
             self._plan(record=False)
             return self.report
-        if self.transport is None:
-            self.transport = transport_from_settings(self.settings.smtp_url)
+        if self.transport is not None:  # given (tests, benchmarks): one worker uses it
+            self.transports = [self.transport]
+        else:  # each worker its own connection; checked before anything is recorded
+            url = self.settings.smtp_url
+            self.transports = [transport_from_settings(url) for _ in range(self.workers)]
         with run_lock(self.store, f"digest-{self.window.period}"):
             self._expire_stale()
             self._plan(record=True)
             try:
                 self._deliver_all()
             finally:
-                self.transport.close()
+                for transport in self.transports:
+                    transport.close()
         return self.report
 
     # phase 1: intent -----------------------------------------------------------------
@@ -251,7 +239,8 @@ class DigestRun:
                 )
             )
             if stale:
-                session.execute(delete(DigestItem).where(DigestItem.delivery_id.in_(stale)))
+                for delivery_id in stale:
+                    release(session, delivery_id)
                 session.execute(
                     update(DigestDelivery)
                     .where(DigestDelivery.id.in_(stale))
@@ -262,135 +251,33 @@ class DigestRun:
     # phase 2: delivery ---------------------------------------------------------------
     def _deliver_all(self) -> None:
         started = time.perf_counter()
-        w = self.window
         try:
-            with self.store.session() as session:
-                after = 0
-                while True:
-                    batch = list(
-                        session.scalars(
-                            select(DigestDelivery)
-                            .where(
-                                DigestDelivery.period == w.period,
-                                DigestDelivery.period_key == w.key,
-                                DigestDelivery.status.in_(OPEN),
-                                DigestDelivery.id > after,
-                            )
-                            .order_by(DigestDelivery.id)
-                            .limit(200)
-                        )
-                    )
-                    if not batch:
-                        break
-                    after = batch[-1].id
-                    paper_ids = [
-                        item["id"]
-                        for d in batch
-                        for section in d.content.get("sections", [])
-                        for item in section["items"]
-                    ]
-                    cards = load_cards(session, paper_ids, self.renderer.base_url)
-                    owners = {
-                        s.id: s
-                        for s in session.scalars(
-                            select(Subscription).where(
-                                Subscription.id.in_({d.subscription_id for d in batch})
-                            )
-                        )
-                    }
-                    for delivery in batch:
-                        self._deliver(session, delivery, owners[delivery.subscription_id], cards)
-                    session.expunge_all()
-        except DeliveryAborted:
-            raise
+            tally = deliver(
+                self.store,
+                self.window,
+                renderer=self.renderer,
+                transports=self.transports,
+                retry=self.retry,
+                sleep=self.sleep,
+            )
         finally:
             self.report.send_seconds += time.perf_counter() - started
-
-    def _deliver(
-        self, session: Session, delivery: DigestDelivery, sub: Subscription, cards
-    ) -> None:  # noqa: ANN001
         report = self.report
-        if subs.status_of(sub) != "active":
-            delivery.status = "cancelled"
-            _release(session, delivery)
-            session.commit()
-            report.cancelled += 1
-            return
-        if delivery.status == "sending":
-            report.in_doubt += 1
-        message = self.renderer.digest(
-            sub, delivery.content, cards, message_id=delivery.message_id, date=delivery.created_at
-        )
-        delivery.status = "sending"
-        delivery.attempts = (delivery.attempts or 0) + 1
-        delivery.attempted_at = utcnow()
-        if not self.store.is_sqlite:
-            # Losing this mark in a *database* crash only loses the "in doubt" label, so it
-            # need not wait for the disk; the "sent" mark below does.
-            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        session.commit()
-        error = self._send_with_retries(message)
-        if error is None:
-            delivery.status, delivery.sent_at, delivery.last_error = "sent", utcnow(), None
-            sub.failure_count = 0
-            session.commit()
-            report.sent += 1
-            return
-        delivery.last_error = str(error)[:1000]
-        if isinstance(error, MailConfigError) or (
-            isinstance(error, TransientMailError) and not error.recipient
-        ):
-            delivery.status = "pending"
-            session.commit()
-            report.aborted = f"{error}"
-            report.pending = self._count_open(session)
+        report.sent += tally.sent
+        report.in_doubt += tally.in_doubt
+        report.failed += tally.failed
+        report.cancelled += tally.cancelled
+        report.paused += tally.paused
+        if tally.stopped_by is not None:
+            error = tally.stopped_by
+            with self.store.session() as session:
+                report.pending = len(open_deliveries(session, self.window))
+            report.aborted = str(error)
             raise DeliveryAborted(
                 f"stopped: {error}; {report.pending} digest(s) left pending, run again to send "
                 "them",
                 report,
             )
-        permanent = isinstance(error, PermanentMailError)
-        delivery.status = "failed"
-        _release(session, delivery)
-        if subs.record_failure(sub, str(error), permanent=permanent):
-            report.paused.append(sub.email)
-        session.commit()
-        report.failed += 1
-
-    def _send_with_retries(self, message) -> MailError | None:  # noqa: ANN001
-        assert self.transport is not None
-        for attempt in range(self.retry.attempts):
-            try:
-                self.transport.send(message)
-                return None
-            except (PermanentMailError, MailConfigError) as exc:
-                return exc
-            except TransientMailError as exc:
-                if attempt + 1 >= self.retry.attempts:
-                    return exc
-                delay = self.retry.delay(attempt)
-                log.warning("temporary mail failure (%s); retrying in %.0f s", exc, delay)
-                self.sleep(delay)
-        return None  # pragma: no cover - the loop always returns
-
-    def _count_open(self, session: Session) -> int:
-        w = self.window
-        return len(
-            session.scalars(
-                select(DigestDelivery.id).where(
-                    and_(
-                        DigestDelivery.period == w.period,
-                        DigestDelivery.period_key == w.key,
-                        DigestDelivery.status.in_(OPEN),
-                    )
-                )
-            ).all()
-        )
-
-
-def _release(session: Session, delivery: DigestDelivery) -> None:
-    """A digest that will not arrive gives its papers back (they may come in a later one)."""
-    session.execute(delete(DigestItem).where(DigestItem.delivery_id == delivery.id))
 
 
 def send_digests(

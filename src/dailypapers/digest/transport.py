@@ -21,7 +21,7 @@ import smtplib
 import ssl
 import threading
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import Message
 from email.utils import getaddresses, parseaddr
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -63,7 +63,7 @@ class MailConfigError(MailError):
 class MailTransport(Protocol):
     """Hands finished messages to a mail server; tests and benchmarks swap it."""
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         """Deliver one message or raise a MailError; returning means the server accepted it."""
         ...
 
@@ -111,7 +111,7 @@ def parse_smtp_url(url: str) -> SmtpConfig:
     )
 
 
-def _envelope(message: EmailMessage) -> tuple[str, list[str]]:
+def _envelope(message: Message) -> tuple[str, list[str]]:
     sender = parseaddr(message.get("Sender") or message.get("From") or "")[1]
     recipients = [addr for _, addr in getaddresses(message.get_all("To", [])) if addr]
     if not recipients:
@@ -167,7 +167,7 @@ class SMTPTransport:
             raise TransientMailError(f"cannot reach {cfg.host}:{cfg.port}: {exc}") from None
         return smtp
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         sender, recipients = _envelope(message)
         with self._lock:
             try:
@@ -250,10 +250,10 @@ def _classify(exc: smtplib.SMTPResponseException) -> MailError:
 class MemoryTransport:
     """Keeps messages in a list (previews, tests); `fail` lets tests script failures."""
 
-    sent: list[EmailMessage] = field(default_factory=list)
+    sent: list[Message] = field(default_factory=list)
     closed: bool = False
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         _envelope(message)
         self.sent.append(message)
 

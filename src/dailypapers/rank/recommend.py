@@ -109,31 +109,31 @@ class Features:
 
     def rows(self, session: Session, paper_ids: list[int]) -> sparse.csr_matrix:
         """Feature rows in the order of `paper_ids`, vectorising papers outside the corpus."""
-        missing = [pid for pid in paper_ids if pid not in self.row_of]
-        extra: dict[int, int] = {}
-        extra_matrix = None
-        if missing:
-            found = session.execute(
-                select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(missing))
-            ).all()
-            for paper_id, title, _ in found:
-                self.titles.setdefault(paper_id, title)
-            if found:
-                extra_matrix = self.vectorizer.transform(
-                    [paper_text(title, abstract) for _, title, abstract in found]
-                ).tocsr()
-                extra = {row.id: i for i, row in enumerate(found)}
-        blocks = []
-        for pid in paper_ids:
-            if pid in self.row_of:
-                blocks.append(self.matrix[self.row_of[pid]])
-            elif pid in extra:
-                blocks.append(extra_matrix[extra[pid]])  # type: ignore[index]
-            else:
-                blocks.append(sparse.csr_matrix((1, self.matrix.shape[1]), dtype=np.float32))
-        if not blocks:
-            return sparse.csr_matrix((0, self.matrix.shape[1]), dtype=np.float32)
-        return sparse.vstack(blocks, format="csr")
+        width = self.matrix.shape[1]
+        inside = [self.row_of.get(pid, -1) for pid in paper_ids]
+        if all(row >= 0 for row in inside):
+            return self.matrix[inside]
+        missing = [pid for pid, row in zip(paper_ids, inside, strict=True) if row < 0]
+        found = session.execute(
+            select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(missing))
+        ).all()
+        for paper_id, title, _ in found:
+            self.titles.setdefault(paper_id, title)
+        extra = sparse.csr_matrix((0, width), dtype=np.float32)
+        if found:
+            extra = self.vectorizer.transform([paper_text(t, a) for _, t, a in found]).tocsr()
+        extra_row = {row.id: i for i, row in enumerate(found)}
+        # Stack corpus rows, the new rows and one empty row (for ids that no longer exist),
+        # then pick them in the asked order.
+        stacked = sparse.vstack(
+            [self.matrix, extra, sparse.csr_matrix((1, width), dtype=np.float32)], format="csr"
+        )
+        corpus, empty = self.matrix.shape[0], self.matrix.shape[0] + extra.shape[0]
+        order = [
+            row if row >= 0 else (corpus + extra_row[pid] if pid in extra_row else empty)
+            for pid, row in zip(paper_ids, inside, strict=True)
+        ]
+        return stacked[order]
 
 
 _cache_lock = threading.Lock()
