@@ -111,7 +111,9 @@ def test_one_click_unsubscribe_is_a_bare_post_and_idempotent(client, store, sink
     with store.session() as session:
         link = service.renderer.link("unsubscribe", session.get(Subscription, sub_id))
     path = link.replace(BASE, "")
-    fresh = TestClient(client.app, base_url="https://testserver")  # a mail provider: no cookies, no session, no CSRF token
+    fresh = TestClient(
+        client.app, base_url="https://testserver"
+    )  # a mail provider: no cookies, no session, no CSRF token
     for _ in range(2):
         response = fresh.post(
             path,
@@ -188,3 +190,32 @@ def test_for_you_and_preview_for_a_logged_in_user(client, store):
     assert mail.status_code == 200 and "style=" in mail.text
     assert "style-src 'unsafe-inline'" in mail.headers["content-security-policy"]
     assert "For you" in mail.text
+
+
+def test_an_alert_asked_for_a_confirmed_address_waits_for_its_owner(client, store, sink):
+    with store.session() as session:
+        subs.add_subscribers(session, ["owner@example.org"], confirmed=True)
+    token = csrf(client)
+    answer = client.post(
+        "/digest/alerts",
+        data={"q": "agents", "email": "owner@example.org", "csrf_token": token},
+    )
+    assert answer.status_code == 200
+    assert subscription(store, "owner@example.org").topics == []  # a stranger changes nothing
+    [notice] = sink.messages
+    text = notice.get_body(("plain",)).get_content()
+    add_link = re.search(rf"{re.escape(BASE)}(/digest/settings/\S+\?add=\S+)", text).group(1)
+    page = client.get(add_link)
+    assert "Save to add" in page.text and 'value="agents" checked' in page.text
+    path = add_link.split("?")[0]
+    client.post(path, data={"frequency": "daily", "search": ["agents"], "csrf_token": token})
+    assert subscription(store, "owner@example.org").topics == ["search:agents"]
+
+
+def test_an_account_cannot_change_a_subscription_it_did_not_start(client, store, sink):
+    with store.session() as session:
+        subs.add_subscribers(session, ["alice@example.org"], confirmed=True)
+    _, token = log_in(client, store)  # alice's account claims the same address
+    client.post("/digest/alerts", data={"q": "agents", "csrf_token": token})
+    assert subscription(store, "alice@example.org").topics == []
+    assert "already subscribed" in sink.messages[-1]["Subject"]

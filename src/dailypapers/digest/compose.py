@@ -1,7 +1,7 @@
 """Composing digests: what each subscriber's mail holds for a period.
 
 Sections, in order (a paper appears once per digest, and once per subscriber across digests;
-"for you" picks are chosen first, so a paper that is both trending and a pick shows as a pick):
+alerts choose first, then "for you", then trending, so a paper shows where its reason says most):
   1. trending: the period's trending papers, narrowed to the subscriber's categories and
      keywords when they chose some (all trending papers when none match);
   2. for you: picks from the period's papers learned from the linked account's upvotes and
@@ -177,8 +177,21 @@ class Composer:
         sections: list[Section] = []
         limit = TRENDING_LIMIT.get(window.period, 10)
 
-        # Personal picks are chosen first: a paper that is both trending and a pick for this
-        # reader is shown once, under "For you", where its reason says more.
+        # What the reader asked for explicitly is chosen first: a paper matching a saved
+        # search goes under that alert, then personal picks, then trending fills the rest.
+        # Each paper is shown once, where its reason says the most.
+        alerts = []
+        alert_start = min(max(since or window.start, self.earliest), window.start)
+        for topic in searches:
+            hits = [
+                pid
+                for pid in self.topic_hits(topic)
+                if pid not in used and alert_start <= self.docs[pid].listed_on <= window.end
+            ][:ALERT_LIMIT]
+            used.update(hits)
+            picks = [Pick(pid, f"new for your search “{topic.value}”") for pid in hits]
+            alerts.append(Section("alert", f"New for “{topic.value}”", picks, query=topic.value))
+
         for_you = None
         if sub.user_id is not None and self._recommender_factory is not None:
             candidates = [pid for pid in self.in_window if pid not in used]
@@ -206,22 +219,10 @@ class Composer:
             trending_section.picks = [Pick(pid) for pid in self.in_window if pid not in used][
                 :fallback
             ]
-        used.update(p.paper_id for p in trending_section.picks)
         sections.append(trending_section)
         if for_you is not None:
             sections.append(for_you)
-
-        alert_start = max(since or window.start, self.earliest)
-        alert_start = min(alert_start, window.start)
-        for topic in searches:
-            hits = [
-                pid
-                for pid in self.topic_hits(topic)
-                if pid not in used and alert_start <= self.docs[pid].listed_on <= window.end
-            ][:ALERT_LIMIT]
-            used.update(hits)
-            picks = [Pick(pid, f"new for your search “{topic.value}”") for pid in hits]
-            sections.append(Section("alert", f"New for “{topic.value}”", picks, query=topic.value))
+        sections.extend(alerts)
         return Digest(window, sections)
 
 

@@ -18,7 +18,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, formataddr, parseaddr
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -184,8 +184,14 @@ class MailRenderer:
             {"confirm_url": self.link("confirm", sub), "confirm_days": days},
         )
 
-    def already_subscribed(self, sub: Subscription) -> Message:
-        return self._message(sub, f"You are already subscribed to {SITE_NAME}", "already", {})
+    def already_subscribed(self, sub: Subscription, *, add: list[str] = ()) -> Message:
+        """For a subscribe request on a confirmed address; `add`: topics it asked for."""
+        add_url = None
+        if add:
+            add_url = self.link("manage", sub) + "?" + urlencode([("add", t) for t in add])
+        return self._message(
+            sub, f"You are already subscribed to {SITE_NAME}", "already", {"add_url": add_url}
+        )
 
     def _digest_context(self, sub: Subscription, content: dict, cards: dict) -> tuple:
         sections = [

@@ -67,7 +67,9 @@ class DigestService:
             if outcome.mail == "confirm":
                 message = self.renderer.confirmation(sub)
             elif outcome.mail == "already":
-                message = self.renderer.already_subscribed(sub)
+                # Nothing changes without the owner: the mail links to their settings, with
+                # the asked-for topics ready to add.
+                message = self.renderer.already_subscribed(sub, add=topics or [])
             result = SubscribeResult(sub.id, subs.status_of(sub), outcome.mail)
         if message is not None:
             try:
@@ -126,9 +128,9 @@ class DigestService:
         """ "Save as alert" for a signed-in user: add to their subscription or start one."""
         with self.store.session() as session:
             sub = subs.for_user(session, user_id, email)
-            if sub is not None and subs.status_of(sub) != "unsubscribed":
-                if sub.user_id is None:
-                    sub.user_id = user_id
+            # Only a subscription started from this account changes at once: an account's
+            # address is not proven to be its owner's, the confirmation mail was.
+            if sub is not None and sub.user_id == user_id and subs.status_of(sub) != "unsubscribed":
                 subs.add_topic(session, sub, topic)
                 return SubscribeResult(sub.id, subs.status_of(sub), None)
         if not email:

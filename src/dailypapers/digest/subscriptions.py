@@ -100,7 +100,9 @@ def subscribe(
         sub.frequency, sub.topics = frequency, topics
         return SubscribeOutcome(sub, _mark_sent(sub, "confirm", now))
     if state == "pending":
-        sub.frequency, sub.topics = frequency, topics
+        # e.g. the subscribe box, then "save as alert": both requests count until confirmed
+        sub.frequency = frequency
+        sub.topics = normalize_topics([*(sub.topics or []), *topics])
         return SubscribeOutcome(sub, _mark_sent(sub, "confirm", now))
     return SubscribeOutcome(sub, _mark_sent(sub, "already", now))
 

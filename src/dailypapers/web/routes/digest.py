@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dailypapers.digest import subscriptions as subs
@@ -138,7 +138,13 @@ def _settings_context(digests: DigestService, sub, token: str) -> dict:  # noqa:
 
 
 @router.get("/digest/settings/{token}")
-def settings_page(request: Request, digests: Digests, token: str, confirmed: str = "") -> Response:
+def settings_page(
+    request: Request,
+    digests: Digests,
+    token: str,
+    confirmed: str = "",
+    add: Annotated[list[str] | None, Query(max_length=250)] = None,
+) -> Response:
     try:
         sub = digests.subscription("manage", token)
     except BadToken as exc:
@@ -146,6 +152,21 @@ def settings_page(request: Request, digests: Digests, token: str, confirmed: str
     context = _settings_context(digests, sub, token)
     if confirmed:
         context["notice"] = "Subscription confirmed. Your first digest comes with the next one."
+    # Topics asked for by a subscribe request on this address ("already subscribed" mail):
+    # shown ready to add; nothing changes until the owner saves.
+    proposed = []
+    for text in add or []:
+        try:
+            proposed.append(parse_topic(text))
+        except InvalidInput:
+            continue
+    have = set(sub.topics or [])
+    new = [t for t in proposed if str(t) not in have]
+    if new:
+        context["searches"] += [t.value for t in new if t.kind == "search"]
+        extra = "\n".join(str(t) for t in new if t.kind != "search")
+        context["keywords"] = "\n".join(x for x in (context["keywords"], extra) if x)
+        context["notice"] = "Save to add: " + ", ".join(t.label for t in new) + "."
     return render(request, "digest_settings.html", context)
 
 
