@@ -145,7 +145,6 @@ def postgres_copy(store: Store, settings: Settings) -> Store:
     import pgserver
     from sqlalchemy import text
 
-    from dailypapers.search.vector_indexing import index_papers
 
     root = Path(tempfile.mkdtemp(prefix="dp-relevance-pg-"))
     server = pgserver.get_server(root, cleanup_mode="stop")
@@ -163,8 +162,31 @@ def postgres_copy(store: Store, settings: Settings) -> Store:
         save_papers(pg, [_record(r) for r in rows[start : start + 2000]])
     with pg.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE papers"))
-    index_papers(pg, model=_model_of(store))
+    copy_vectors(store, pg)
     return pg
+
+
+def copy_vectors(source: Store, target: Store) -> None:
+    """The same vectors, by arXiv id (embedding 12k papers again takes minutes)."""
+    from sqlalchemy import select
+
+    from dailypapers.search.vectors import open_vector_index
+    from dailypapers.store.models import Paper
+
+    with source.session() as session:
+        ids = dict(session.execute(select(Paper.arxiv_id, Paper.id)).all())
+    with target.session() as session:
+        target_ids = dict(session.execute(select(Paper.arxiv_id, Paper.id)).all())
+    vectors = open_vector_index(source).get(list(ids.values()))
+    index = open_vector_index(target)
+    index.reset(_model_of(source), len(next(iter(vectors.values()))))
+    pairs = [(target_ids[a], vectors[i]) for a, i in ids.items() if i in vectors]
+    import numpy as np
+
+    for start in range(0, len(pairs), 2000):
+        chunk = pairs[start : start + 2000]
+        index.add([p for p, _ in chunk], np.stack([v for _, v in chunk]))
+    index.flush()
 
 
 def _model_of(store: Store) -> str:

@@ -26,6 +26,7 @@ LEXICAL_WEIGHT = 1.0
 SEMANTIC_WEIGHT = 1.0
 TITLE_BOOST = 1.0 / (RRF_K + 1)  # worth about a first place in one ranking
 AUTHOR_BOOST = 0.5 / (RRF_K + 1)
+BOOST_DEPTH = 50
 
 
 @dataclass(slots=True)
@@ -62,7 +63,9 @@ def fuse(
         return list(rankings[0][0])
     fused = rrf(rankings)
     if mode == "hybrid" and query.terms and fused:
-        for paper_id, boost in _boosts(store, query, list(fused)).items():
+        # Boosts reorder the top; candidates further down would need more than a boost.
+        top = sorted(fused, key=fused.__getitem__, reverse=True)[:BOOST_DEPTH]
+        for paper_id, boost in _boosts(store, query, top).items():
             fused[paper_id] += boost
     order = sorted(fused.items(), key=lambda item: (-item[1], -item[0]))
     return [Candidate(paper_id, score) for paper_id, score in order]

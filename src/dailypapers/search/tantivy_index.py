@@ -33,10 +33,11 @@ from sqlalchemy import func, select
 from tantivy import Occur, Query
 
 from dailypapers.search import analysis
-from dailypapers.search.lexical import Filters, IndexDoc, LexicalResult, Sort, iter_docs, read_docs
+from dailypapers.search.lexical import Filters, IndexDoc, LexicalResult, Sort
+from dailypapers.search.sqlite_docs import iter_docs, newest, read_docs
 from dailypapers.search.tantivy_query import build_query, filter_clauses
 from dailypapers.store.models import Paper, SyncState
-from dailypapers.timeutil import as_utc
+from dailypapers.timeutil import as_utc, parse_datetime
 
 if TYPE_CHECKING:
     from dailypapers.search.query import ParsedQuery
@@ -46,7 +47,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 STATE_KEY = "search.lexical"
 COMMIT_INTERVAL = 1.0  # seconds between commits during a burst
-WRITER_HEAP = 128_000_000
+WRITER_HEAP = 128_000_000  # bytes, split between the threads
+WRITER_THREADS = 2  # indexing threads: they run beside the importer's Python
 LOCK_WAIT = 15.0  # seconds a writer waits for another process's lock before deferring
 
 
@@ -107,7 +109,8 @@ class TantivyIndex:
         self._meta_mtime = 0.0
         self._generation: str | None = None
         self._writer: tantivy.IndexWriter | None = None
-        self._uncommitted: list[datetime] = []  # modified_at of documents not committed yet
+        self._uncommitted: list[IndexDoc] = []  # added, not committed yet (their modified_at)
+        self._max_id = 0  # highest paper id in the index: higher ids need no delete first
         self._last_commit = 0.0
         self._timer: threading.Timer | None = None
         self._checked = False
@@ -235,12 +238,21 @@ class TantivyIndex:
         deadline = time.monotonic() + wait
         while True:
             try:
-                self._writer = index.writer(WRITER_HEAP, 1)
+                self._writer = index.writer(WRITER_HEAP, WRITER_THREADS)
+                self._max_id = self._indexed_max_id(index)
                 return self._writer
             except ValueError as exc:
                 if "LockBusy" not in str(exc) or time.monotonic() >= deadline:
                     raise WriterBusy(str(exc)) from exc
                 time.sleep(0.05)
+
+    @staticmethod
+    def _indexed_max_id(index: tantivy.Index) -> int:
+        """The highest paper id committed to the index (0 when empty)."""
+        index.reload()
+        searcher = index.searcher()
+        found = searcher.search(Query.all_query(), limit=1, order_by_field="id")
+        return int(found.hits[0][0]) if found.hits else 0
 
     def index(self, store: Store, paper_ids: Sequence[int]) -> None:
         """Replace the documents of these papers (called after their batch committed)."""
@@ -258,7 +270,7 @@ class TantivyIndex:
             self._replay_pending(store, writer)
             with store.session() as session:
                 docs = read_docs(session, paper_ids)
-            self._add(writer, docs, replace=True)
+            self._add(writer, docs, replace=None)
             present = {doc.id for doc in docs}
             for gone in set(paper_ids) - present:  # deleted from the database
                 writer.delete_documents_by_term("id", gone)
@@ -267,12 +279,18 @@ class TantivyIndex:
             else:
                 self._schedule_commit()
 
-    def _add(self, writer: tantivy.IndexWriter, docs: list[IndexDoc], *, replace: bool) -> None:
+    def _add(
+        self, writer: tantivy.IndexWriter, docs: list[IndexDoc], *, replace: bool | None
+    ) -> None:
+        """Add documents; replace=None deletes first only ids the index may already hold."""
         for doc in docs:
-            if replace:
+            if replace or (replace is None and doc.id <= self._max_id):
                 writer.delete_documents_by_term("id", doc.id)
             writer.add_document(_document(doc))
-            self._uncommitted.append(doc.modified_at)
+        if docs:
+            self._max_id = max(self._max_id, max(doc.id for doc in docs))
+            # Only the newest modified_at matters for the watermark.
+            self._uncommitted.append(max(docs, key=lambda d: d.modified_at))
 
     def _commit(self) -> None:
         if self._writer is None:
@@ -280,10 +298,10 @@ class TantivyIndex:
         self._writer.commit()
         self._last_commit = time.monotonic()
         if self._uncommitted:
-            newest = max(as_utc(m) for m in self._uncommitted)
+            latest = newest(self._uncommitted)
             mark = self.watermark()
-            if mark is None or newest > mark:
-                self._write_state(watermark=newest.isoformat())
+            if latest is not None and (mark is None or latest > mark):
+                self._write_state(watermark=latest.isoformat())
             self._uncommitted = []
 
     def _schedule_commit(self) -> None:
@@ -348,15 +366,15 @@ class TantivyIndex:
             shutil.rmtree(fresh, ignore_errors=True)
             index = _open(fresh)
             writer = index.writer(WRITER_HEAP, 1)
-            count, newest = 0, None
+            count, latest = 0, None
             with store.session() as session:
                 total = session.scalar(select(func.count(Paper.id))) or 0
                 bar = _progress(total) if progress else None
                 for docs in iter_docs(session):
                     for doc in docs:
                         writer.add_document(_document(doc))
-                        if newest is None or as_utc(doc.modified_at) > newest:
-                            newest = as_utc(doc.modified_at)
+                    batch_newest = max(d.modified_at for d in docs)
+                    latest = batch_newest if latest is None else max(latest, batch_newest)
                     count += len(docs)
                     if bar:
                         bar.update(len(docs))
@@ -369,7 +387,7 @@ class TantivyIndex:
                 "schema": SCHEMA_VERSION,
                 "token": token,
                 "generation": generation,
-                "watermark": newest.isoformat() if newest else None,
+                "watermark": parse_datetime(latest).isoformat() if latest else None,
                 "rebuilt_at": datetime.now(UTC).isoformat(),
             }
             (fresh / "state.json").write_text(json.dumps(state))

@@ -1,0 +1,326 @@
+"""Search speed at scale: lexical (tantivy), vectors, and /api/papers/search end to end.
+
+    python benchmarks/search_bench.py [--n 1000000] [--queries 200] [--keep DIR]
+                                      [--vectors static|none] [--skip vector-index]
+
+Builds (once; reused from --keep) a SQLite store of the 12,203 real papers of
+../shared/data/hf_daily_papers.jsonl plus synthetic ones up to N (titles and ~150-word
+abstracts drawn from the real papers' word frequencies), through `save_papers`, so the
+tantivy index is kept current by the papers-changed listener as in a real import; then embeds
+them with the static model (the fast path) for hybrid search. It prints p50/p99 for:
+- lexical all-terms and any-term queries (2-3 words taken from real titles), top 20;
+- the lexical engine as search uses it (all words, then any word when too few);
+- vector top-10 (H4b's `embed_bench.vector_section`: the SQLite-mode vector index against
+  exact numpy search over N clustered vectors);
+- `/api/papers/search` end to end (in-process ASGI client: routing, validation, hybrid search,
+  cards, JSON), hybrid and lexical;
+and, as baselines in the same run, exact numpy search and a linear scan over titles and
+abstracts (how arxiv-sanity-lite searches).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from dailypapers.config import Settings  # noqa: E402
+from dailypapers.search.query import QUERY_STOPWORDS, parse_query  # noqa: E402
+from dailypapers.store.db import Store, open_store  # noqa: E402
+from dailypapers.store.records import ListingRecord, PaperRecord  # noqa: E402
+from dailypapers.store.upsert import save_papers  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "hf_daily_papers.jsonl"
+CATEGORIES = "cs.CL cs.LG cs.CV cs.AI stat.ML cs.IR cs.RO cs.SE cs.CR eess.IV q-bio.NC".split()
+FIRST = "Wei Maria Chen John Anna Ahmed Yuki Olga Pierre Carlos Priya Lars Fatima Ivan Mei".split()
+LAST = "Zhang Smith Müller García Wang Kowalski Nakamura Rossi Dubois Novak Singh Kim Ali".split()
+BATCH = 5000
+
+
+def pct(times: list[float]) -> tuple[float, float]:
+    ms = sorted(t * 1000 for t in times)
+    return ms[len(ms) // 2], ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+
+
+def real_rows() -> list[dict]:
+    return [json.loads(line) for line in DATA.open()]
+
+
+def real_record(row: dict) -> PaperRecord:
+    published = row.get("published_at")
+    return PaperRecord(
+        arxiv_id=row["arxiv_id"],
+        title=row["title"],
+        abstract=row.get("abstract"),
+        authors=row.get("authors") or None,
+        categories=[random.choice(CATEGORIES)],
+        published_at=datetime.fromisoformat(published.replace("Z", "+00:00"))
+        if published
+        else None,
+        upvotes=row.get("upvotes"),
+        source="hf",
+        listing=ListingRecord(date=date.fromisoformat(row["daily_date"]), source="hf")
+        if row.get("daily_date")
+        else None,
+    )
+
+
+class Synthetic:
+    """Papers whose words follow the real abstracts' word frequencies."""
+
+    def __init__(self, rows: list[dict], seed: int = 7) -> None:
+        counts = Counter(
+            word
+            for row in rows
+            for word in re.findall(r"[A-Za-z][A-Za-z-]+", row.get("abstract") or "")
+        )
+        self.words = list(counts)
+        self.cumulative = []
+        total = 0
+        for word in self.words:
+            total += counts[word]
+            self.cumulative.append(total)
+        self.rng = random.Random(seed)
+
+    def text(self, n: int) -> str:
+        return " ".join(self.rng.choices(self.words, cum_weights=self.cumulative, k=n))
+
+    def record(self, number: int) -> PaperRecord:
+        rng = self.rng
+        day = date(2020, 1, 1) + timedelta(days=number % 2400)
+        return PaperRecord(
+            arxiv_id=synthetic_id(number),
+            title=self.text(rng.randint(6, 12)).capitalize(),
+            abstract=self.text(rng.randint(110, 190)) + ".",
+            authors=[f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(rng.randint(2, 6))],
+            categories=rng.sample(CATEGORIES, rng.randint(1, 3)),
+            published_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
+            version=1,
+            upvotes=int(rng.paretovariate(1.5)) - 1,
+            code_url="https://github.com/example/x" if rng.random() < 0.3 else None,
+            source="synthetic",
+        )
+
+
+def synthetic_id(number: int) -> str:
+    # Old-style ids keep synthetic papers clear of every real new-style id.
+    return f"synth/{number:07d}"
+
+
+def build(store: Store, n: int) -> None:
+    """Fill the store to n papers through save_papers (the listener keeps tantivy current)."""
+    from sqlalchemy import func, select
+
+    from dailypapers.store.models import Paper
+
+    with store.session() as session:
+        have = session.scalar(select(func.count(Paper.id))) or 0
+    if have >= n:
+        print(f"store: reusing {have:,} papers")
+        return
+    rows = real_rows()
+    started = time.perf_counter()
+    if have == 0:
+        for s in range(0, len(rows), BATCH):
+            save_papers(store, [real_record(r) for r in rows[s : s + BATCH]])
+        have = len(rows)
+    synthetic = Synthetic(rows)
+    made = 0
+    generating = 0.0
+    for start in range(have, n, BATCH):
+        t = time.perf_counter()
+        batch = []
+        for number in range(start, min(n, start + BATCH)):
+            batch.append(synthetic.record(number))
+        generating += time.perf_counter() - t
+        save_papers(store, batch)
+        made += len(batch)
+        if made % 100_000 < BATCH:
+            rate = made / (time.perf_counter() - started - generating)
+            print(f"  {have + made:,} papers, {rate:,.0f} papers/s saved and indexed", flush=True)
+    from dailypapers.search.lexical import lexical_index
+
+    lexical_index(store).flush(release=True)
+    elapsed = time.perf_counter() - started - generating
+    print(
+        f"store: saved {n - len(rows) if have == len(rows) else made:,} papers in {elapsed:.0f} s "
+        f"(save_papers + tantivy listener; generation time excluded)"
+    )
+
+
+def embed(store: Store, model: str) -> None:
+    from dailypapers.search.vector_indexing import index_papers
+    from dailypapers.search.vectors import open_vector_index
+
+    index = open_vector_index(store)
+    started = time.perf_counter()
+    report = index_papers(store, model=model)
+    if report.embedded:
+        print(
+            f"vectors: embedded {report.embedded:,} papers with {model} in "
+            f"{time.perf_counter() - started:.0f} s ({report.embedded / (time.perf_counter() - started):,.0f}/s)"
+        )
+    else:
+        print(f"vectors: reusing {len(index):,} {model} vectors")
+
+
+def lexical_queries(count: int, seed: int = 3) -> list[str]:
+    """2-3 consecutive content words from real titles, as people type them."""
+    rng = random.Random(seed)
+    rows = [r for r in real_rows() if r.get("title")]
+    queries = []
+    while len(queries) < count:
+        words = [
+            w
+            for w in re.findall(r"[A-Za-z][A-Za-z-]+", rng.choice(rows)["title"])
+            if w.lower() not in QUERY_STOPWORDS and len(w) > 2
+        ]
+        size = rng.choice((2, 3))
+        if len(words) >= size:
+            start = rng.randrange(len(words) - size + 1)
+            queries.append(" ".join(words[start : start + size]).lower())
+    return queries
+
+
+def lexical_section(store: Store, queries: list[str]) -> dict[str, float]:
+    from dailypapers.search.lexical import Filters, lexical_index
+    from dailypapers.search.tantivy_index import SCHEMA
+    from dailypapers.search.tantivy_query import build_query
+
+    engine = lexical_index(store)
+    engine.ensure_current(store)
+    searcher = engine._reader().searcher()
+    print(
+        f"lexical: tantivy, {searcher.num_docs:,} documents, {len(queries)} queries of 2-3 words, top 20"
+    )
+    figures = {}
+    for mode in ("all", "any"):
+        times, matched = [], []
+        for text in queries[:20] + queries:  # the first 20 warm the page cache
+            parsed = parse_query(text)
+            started = time.perf_counter()
+            built = build_query(SCHEMA, parsed, Filters(), mode=mode)
+            found = searcher.search(built.query, limit=20, count=True)
+            searcher.fast_field_values("id", [a for _, a in found.hits])
+            times.append(time.perf_counter() - started)
+            matched.append(found.count)
+        p50, p99 = pct(times[20:])
+        figures[mode] = p50
+        label = "all terms" if mode == "all" else "any term "
+        print(
+            f"  {label}              p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
+            f"(median matches {statistics.median(matched[20:]):,.0f})"
+        )
+    times = []
+    for text in queries:
+        parsed = parse_query(text)
+        started = time.perf_counter()
+        engine.search(parsed, limit=20)
+        times.append(time.perf_counter() - started)
+    p50, p99 = pct(times)
+    print(f"  engine (all, then any) p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
+    return figures
+
+
+def linear_scan_section(store: Store, queries: list[str], lexical_p50: float) -> None:
+    """arxiv-sanity-lite's search: score every paper by query-word counts in title/abstract."""
+    from sqlalchemy import select
+
+    from dailypapers.store.models import Paper
+
+    with store.session() as session:
+        docs = [
+            (pid, (title or "").lower(), (abstract or "").lower())
+            for pid, title, abstract in session.execute(
+                select(Paper.id, Paper.title, Paper.abstract)
+            )
+        ]
+    times = []
+    for text in queries[:5]:
+        words = text.lower().split()
+        started = time.perf_counter()
+        scored = []
+        for pid, title, abstract in docs:
+            score = sum(title.count(w) * 3 + abstract.count(w) for w in words)
+            if score:
+                scored.append((score, pid))
+        scored.sort(reverse=True)
+        times.append(time.perf_counter() - started)
+    p50, _ = pct(times)
+    print(
+        f"  baseline linear scan over titles+abstracts (arxiv-sanity-lite style), 5 queries: "
+        f"p50 {p50:8.1f} ms  ({p50 / lexical_p50:,.0f}x slower than tantivy all-terms)"
+    )
+    del docs
+
+
+def api_section(store: Store, settings: Settings, queries: list[str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from dailypapers.web.app import create_app
+
+    app = create_app(settings)
+    with TestClient(app) as client:
+        for mode in ("hybrid", "lexical"):
+            times = []
+            for text in queries[:10] + queries:
+                started = time.perf_counter()
+                answer = client.get(
+                    "/api/papers/search", params={"q": text, "limit": 20, "mode": mode}
+                )
+                times.append(time.perf_counter() - started)
+                assert answer.status_code == 200, answer.text
+            p50, p99 = pct(times[10:])
+            print(
+                f"  /api/papers/search {mode:<7} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (in-process ASGI client)"
+            )
+    app.state.store.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--keep", type=Path, default=None, help="reuse/keep the store here")
+    parser.add_argument("--vectors", default="static", choices=("static", "minilm", "none"))
+    parser.add_argument("--skip", default="", help="comma list: vector-index,scan,api")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    root = args.keep or Path(tempfile.gettempdir()) / f"dp-search-bench-{args.n}"
+    settings = Settings(
+        data_dir=root,
+        database_url=f"sqlite:///{root / 'db.sqlite'}",
+        embed_inline_max=0,
+        secret_key="bench",
+    )
+    store = open_store(settings, migrate_schema=True)
+    print(f"search_bench: N = {args.n:,} papers (12,203 real + synthetic), data in {root}")
+    build(store, args.n)
+    if args.vectors != "none":
+        embed(store, args.vectors)
+    queries = lexical_queries(args.queries)
+    figures = lexical_section(store, queries)
+    if "scan" not in skip:
+        linear_scan_section(store, queries, figures["all"])
+    if "vector-index" not in skip:
+        from embed_bench import vector_section
+
+        vector_section(args.n, n_queries=args.queries)
+    if "api" not in skip:
+        api_section(store, settings, queries)
+
+
+if __name__ == "__main__":
+    main()
