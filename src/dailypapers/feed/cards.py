@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, select
@@ -134,3 +134,22 @@ def load_cards(
         card.voted = card.id in mine
         by_id[card.id] = card
     return [by_id[pid] for pid in paper_ids if pid in by_id]
+
+
+def with_fresh_counts(
+    session: Session, cards: Sequence[PaperCard], user_id: int | None
+) -> list[PaperCard]:
+    """Copies of (cached) cards with current vote and comment counts and the user's votes."""
+    ids = [card.id for card in cards]
+    votes = vote_counts(session, ids)
+    comments = comment_counts(session, ids)
+    mine = voted_by(session, user_id, ids)
+    return [
+        replace(
+            card,
+            votes_here=votes.get(card.id, 0),
+            comments=comments.get(card.id, 0),
+            voted=card.id in mine,
+        )
+        for card in cards
+    ]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput
 from dailypapers.feed.cache import TTLCache
-from dailypapers.feed.cards import PaperCard, load_cards
+from dailypapers.feed.cards import PaperCard, load_cards, with_fresh_counts
 from dailypapers.feed.periods import Period, day_period, month_of, week_of
 from dailypapers.feed.queries import SORTS, adjacent_days, latest_day, listed_ids
 
@@ -77,19 +77,26 @@ def cached_listing(
     page: int = 0,
     per_page: int = PER_PAGE,
 ) -> Listing:
-    """A period's listing (None: the newest day); from the cache for anonymous visitors."""
+    """A period's listing (None: the newest day), through the per-process cache.
+
+    Anonymous visitors get the cached listing as is. A logged-in user gets the cached papers
+    and order with vote and comment counts (and their own votes) read fresh: what they just did
+    always shows; only the order may lag a few seconds behind votes cast in another process.
+    """
 
     def build() -> Listing:
         if period is None:
-            return latest_listing(session, sort=sort, page=page, per_page=per_page, user_id=user_id)
-        return period_listing(
-            session, period, sort=sort, page=page, per_page=per_page, user_id=user_id
-        )
+            return latest_listing(session, sort=sort, page=page, per_page=per_page)
+        return period_listing(session, period, sort=sort, page=page, per_page=per_page)
 
-    if user_id is not None or cache is None:
-        return build()
-    key = ("listing", period.key if period else None, period.kind if period else None)
-    return cache.get_or_build((*key, sort, page, per_page), build)
+    if cache is None:
+        listing = build()
+    else:
+        key = ("listing", period.kind if period else None, period.key if period else None)
+        listing = cache.get_or_build((*key, sort, page, per_page), build)
+    if user_id is None:
+        return listing
+    return replace(listing, cards=with_fresh_counts(session, listing.cards, user_id))
 
 
 def current_week(session: Session) -> Period:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dailypapers.feed.cache import TTLCache
-from dailypapers.feed.cards import PaperCard, load_cards
+from dailypapers.feed.cards import PaperCard, load_cards, with_fresh_counts
 from dailypapers.feed.queries import latest_day, shown_upvotes
 from dailypapers.store.models import DailyListing, Paper
 
@@ -96,16 +96,15 @@ def trending_cards(
     cache: TTLCache | None = None,
     limit: int = 50,
 ) -> list[PaperCard]:
-    """The top trending papers as cards with their scores (cached for anonymous visitors)."""
+    """The top trending papers as cards with their scores (counts fresh for a logged-in user)."""
 
     def build() -> list[PaperCard]:
         ids, scores = ranking.get(session)
         score_of = dict(zip(ids, scores, strict=True))
-        cards = load_cards(session, ids[:limit], user_id=user_id)
+        cards = load_cards(session, ids[:limit])
         for card in cards:
             card.score = score_of[card.id]
         return cards
 
-    if user_id is not None or cache is None:
-        return build()
-    return cache.get_or_build(("trending", limit), build)
+    cards = build() if cache is None else cache.get_or_build(("trending", limit), build)
+    return cards if user_id is None else with_fresh_counts(session, cards, user_id)

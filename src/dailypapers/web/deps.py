@@ -53,6 +53,7 @@ class Viewer:
     id: int
     username: str
     is_admin: bool
+    email: str | None = None
 
 
 def get_optional_user(request: Request, session: SessionDep) -> User | None:
@@ -63,7 +64,7 @@ def get_optional_user(request: Request, session: SessionDep) -> User | None:
         user = session.get(User, user_id)
         if user is None:  # deleted since the cookie was signed
             request.session.pop("uid", None)
-    request.state.user = Viewer(user.id, user.username, user.is_admin) if user else None
+    request.state.user = Viewer(user.id, user.username, user.is_admin, user.email) if user else None
     return user
 
 

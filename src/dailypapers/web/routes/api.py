@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+import orjson
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from dailypapers.feed.api import daily_papers, paper_info, requested_period
 from dailypapers.web import schemas
@@ -39,28 +40,32 @@ def api_daily_papers(
         Literal["publishedAt", "trending", "upvotes"],
         Query(description="publishedAt (newest first), trending, or upvotes"),
     ] = "publishedAt",
-) -> list[dict[str, Any]]:
+) -> Response:
     """Featured papers, each `{paper: {id, title, summary, authors, publishedAt, upvotes, …},
     publishedAt, title, summary, numComments, submittedBy}`. Without date/week/month: every
     featured paper, newest day first."""
     period = requested_period(date, week, month)
-    return request.app.state.listings.get_or_build(
+    # Encoded once (orjson) and kept with the anonymous listings for a few seconds.
+    body = request.app.state.listings.get_or_build(
         ("api", period, p, limit, sort),
-        lambda: daily_papers(
-            session,
-            period=period,
-            page=p,
-            limit=limit,
-            sort=sort,
-            trending_cache=request.app.state.trending,
+        lambda: orjson.dumps(
+            daily_papers(
+                session,
+                period=period,
+                page=p,
+                limit=limit,
+                sort=sort,
+                trending_cache=request.app.state.trending,
+            )
         ),
     )
+    return Response(body, media_type="application/json")
 
 
 @router.get("/papers/{arxiv_id:path}", responses=ONE, response_model=None, summary="One paper")
 def api_paper(
     session: SessionDep,
     arxiv_id: Annotated[str, Path(description="arXiv id, e.g. 2405.15738", max_length=200)],
-) -> dict[str, Any]:
+) -> Response:
     """A paper's metadata, shown upvote count (imported + cast here) and comment count."""
-    return paper_info(session, arxiv_id)
+    return Response(orjson.dumps(paper_info(session, arxiv_id)), media_type="application/json")
