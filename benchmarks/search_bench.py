@@ -160,6 +160,41 @@ def build(store: Store, n: int) -> None:
     )
 
 
+def synthetic_vectors(store: Store, n: int) -> None:
+    """Clustered unit vectors for every paper, filed as the static model's: search latency is
+    real (query embedding, vector index, fusion), result quality is not measured here."""
+    import numpy as np
+    from sqlalchemy import func, select
+
+    from dailypapers.search.embeddings import STATIC, get_embedder
+    from dailypapers.search.vectors import open_vector_index
+    from dailypapers.store.models import Paper
+    from embed_bench import clustered, topic_centres
+
+    index = open_vector_index(store)
+    if index.meta().get("model") == STATIC and len(index) >= n:
+        print(f"vectors: reusing {len(index):,} synthetic vectors")
+        return
+    dim = get_embedder(STATIC).dim
+    started = time.perf_counter()
+    index.reset(STATIC, dim)
+    with store.session() as session:
+        top = session.scalar(select(func.max(Paper.id))) or 0
+    rng = np.random.default_rng(5)
+    centres = topic_centres()[:, :dim]
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    for start in range(1, top + 1, 100_000):
+        ids = np.arange(start, min(top, start + 99_999) + 1)
+        vectors = clustered(
+            len(ids), int(rng.integers(1 << 30)), np.pad(centres, ((0, 0), (0, 384 - dim)))
+        )[:, :dim]
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        index.add(ids.tolist(), np.ascontiguousarray(vectors, dtype=np.float32))
+    index.flush(force=True)
+    took = time.perf_counter() - started
+    print(f"vectors: {len(index):,} synthetic {dim}-d vectors indexed in {took:.0f} s")
+
+
 def embed(store: Store, model: str) -> None:
     from dailypapers.search.vector_indexing import index_papers
     from dailypapers.search.vectors import open_vector_index
@@ -170,7 +205,8 @@ def embed(store: Store, model: str) -> None:
     if report.embedded:
         print(
             f"vectors: embedded {report.embedded:,} papers with {model} in "
-            f"{time.perf_counter() - started:.0f} s ({report.embedded / (time.perf_counter() - started):,.0f}/s)"
+            f"{time.perf_counter() - started:.0f} s "
+            f"({report.embedded / (time.perf_counter() - started):,.0f}/s)"
         )
     else:
         print(f"vectors: reusing {len(index):,} {model} vectors")
@@ -203,7 +239,8 @@ def lexical_section(store: Store, queries: list[str]) -> dict[str, float]:
     engine.ensure_current(store)
     searcher = engine._reader().searcher()
     print(
-        f"lexical: tantivy, {searcher.num_docs:,} documents, {len(queries)} queries of 2-3 words, top 20"
+        f"lexical: tantivy, {searcher.num_docs:,} documents, "
+        f"{len(queries)} queries of 2-3 words, top 20"
     )
     figures = {}
     for mode in ("all", "any"):
@@ -284,7 +321,8 @@ def api_section(store: Store, settings: Settings, queries: list[str]) -> None:
                 assert answer.status_code == 200, answer.text
             p50, p99 = pct(times[10:])
             print(
-                f"  /api/papers/search {mode:<7} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (in-process ASGI client)"
+                f"  /api/papers/search {mode:<7} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
+                "(in-process ASGI client)"
             )
     app.state.store.dispose()
 
@@ -294,7 +332,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--keep", type=Path, default=None, help="reuse/keep the store here")
-    parser.add_argument("--vectors", default="static", choices=("static", "minilm", "none"))
+    parser.add_argument(
+        "--vectors",
+        default="auto",
+        choices=("auto", "synthetic", "static", "minilm", "none"),
+        help="how papers get vectors for hybrid search (auto: static up to 100k, else synthetic)",
+    )
     parser.add_argument("--skip", default="", help="comma list: vector-index,scan,api")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -308,8 +351,13 @@ def main() -> None:
     store = open_store(settings, migrate_schema=True)
     print(f"search_bench: N = {args.n:,} papers (12,203 real + synthetic), data in {root}")
     build(store, args.n)
-    if args.vectors != "none":
-        embed(store, args.vectors)
+    vectors = args.vectors
+    if vectors == "auto":
+        vectors = "static" if args.n <= 100_000 else "synthetic"
+    if vectors == "synthetic":
+        synthetic_vectors(store, args.n)
+    elif vectors != "none":
+        embed(store, vectors)
     queries = lexical_queries(args.queries)
     figures = lexical_section(store, queries)
     if "scan" not in skip:

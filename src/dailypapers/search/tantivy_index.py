@@ -174,7 +174,8 @@ class TantivyIndex:
         self._checked = True
         if not self.is_current(store):
             try:
-                self.sync(store)
+                # A reader must not stall a request behind an importer's writer lock.
+                self.sync(store, wait=0.2)
             except WriterBusy:
                 log.info("lexical index: another process is writing; it will catch up")
 
@@ -342,20 +343,20 @@ class TantivyIndex:
             self._commit()
             name.unlink()
 
-    def sync(self, store: Store) -> int:
+    def sync(self, store: Store, *, wait: float = LOCK_WAIT) -> int:
         """Index every paper modified at or after the watermark; rebuild if not ours."""
         with self._lock:
             state = self.state()
             if state.get("schema") != SCHEMA_VERSION or state.get("token") != _db_token(store):
                 return self.rebuild(store)
-            writer = self._acquire_writer()
+            writer = self._acquire_writer(wait)
             self._replay_pending(store, writer)
             count = 0
             with store.session() as session:
                 for docs in iter_docs(session, modified_since=self.watermark()):
                     self._add(writer, docs, replace=True)
                     count += len(docs)
-            self._commit()
+            self.flush(release=True)  # let importers and other workers write
             return count
 
     def rebuild(self, store: Store, *, progress: bool = False) -> int:
