@@ -82,7 +82,7 @@ def test_subscribe_confirm_change_and_leave_by_links(client, store, sink):
     assert done.status_code == 303 and "/digest/settings/" in done.headers["location"]
     settings_path = done.headers["location"].replace(BASE, "")
     page = client.get(settings_path)
-    assert "confirmed" in page.text and "status-active" in page.text
+    assert "confirmed" in page.text and "sub-status-active" in page.text
 
     changed = client.post(
         settings_path.split("?")[0],
