@@ -33,12 +33,11 @@ if TYPE_CHECKING:
 # ts_rank's weights are {D, C, B, A}, each at most 1.
 WEIGHTS = f"{{0.0, {ABSTRACT_WEIGHT / TITLE_WEIGHT:.3f}, {AUTHORS_WEIGHT / TITLE_WEIGHT:.3f}, 1.0}}"
 NORMALISATION = 1  # divide by 1 + log(document length)
-COUNT_CAP = 10_000
+COUNT_CAP = 10_000  # "10,000+ results": counting every match of a broad query costs too much
 DF_CAP = 50_000  # a word in more papers than this is common: its exact count matters little
 DF_TTL = 600.0  # seconds a document frequency is reused
-_df_cache: dict[
-    tuple[str, str], tuple[int, float]
-] = {}  # "10,000+ results": counting every match of a broad query costs too much
+ANY_WORDS = 3  # any-word matching uses this many of the rarest words
+_df_cache: dict[tuple[str, str, str], tuple[int, float]] = {}
 DAY = "coalesce(l.date, (p.published_at AT TIME ZONE 'UTC')::date)"
 VOTES = "(p.imported_upvotes + (SELECT count(*) FROM upvotes u WHERE u.paper_id = p.id))"
 
@@ -77,6 +76,19 @@ def _match_sql(units: list[tuple[str, str]], query: ParsedQuery, mode: str) -> s
     else:
         combined = [*words, *phrases]
     return " && ".join(combined) if combined else None
+
+
+def _rare_words_match(units: list[tuple[str, str]], idf: list[float], words: int) -> str:
+    """Any-word matching on the rarest words only (phrases still required).
+
+    ts_rank runs once per matching row and word: matching every paper that has a common word
+    ("model") would rank most of the table. The rare words say what the query is about; the
+    common ones still count in the score of the papers found.
+    """
+    ranked = sorted(range(words), key=lambda i: -idf[i])[:ANY_WORDS]
+    rare = " || ".join(units[i][0] for i in sorted(ranked))
+    phrases = [sql for sql, _ in units[words:]]
+    return " && ".join([f"({rare})", *phrases])
 
 
 def _filter_sql(b: _Builder, query: ParsedQuery, filters: Filters) -> list[str]:
@@ -188,8 +200,10 @@ class PostgresLexicalIndex:
             return None
         where = _filter_sql(b, query, filters)
         if match is not None:
-            where.insert(0, f"p.search_tsv @@ ({match})")
             idf = self._idf(units, b.params)
+            if mode == "any":
+                match = _rare_words_match(units, idf, len(query.terms))
+            where.insert(0, f"p.search_tsv @@ ({match})")
             # bm25's idf times ts_rank's weighted, length-normalised term frequency, per unit.
             rank = " + ".join(
                 f":{b.bind(weight)} * ts_rank('{WEIGHTS}', p.search_tsv, {sql}, {NORMALISATION})"

@@ -32,10 +32,10 @@ import tantivy
 from sqlalchemy import func, select
 from tantivy import Occur, Query
 
-from dailypapers.search import analysis
 from dailypapers.search.lexical import Filters, IndexDoc, LexicalResult, Sort
 from dailypapers.search.sqlite_docs import iter_docs, newest, read_docs
 from dailypapers.search.tantivy_query import build_query, filter_clauses
+from dailypapers.search.tantivy_schema import SCHEMA, SCHEMA_VERSION, document_of, open_index
 from dailypapers.store.models import Paper, SyncState
 from dailypapers.timeutil import as_utc, parse_datetime
 
@@ -44,58 +44,11 @@ if TYPE_CHECKING:
     from dailypapers.store.db import Store
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 1
 STATE_KEY = "search.lexical"
 COMMIT_INTERVAL = 1.0  # seconds between commits during a burst
 WRITER_HEAP = 128_000_000  # bytes, split between the threads
 WRITER_THREADS = 2  # indexing threads: they run beside the importer's Python
 LOCK_WAIT = 15.0  # seconds a writer waits for another process's lock before deferring
-
-
-def build_schema() -> tantivy.Schema:
-    builder = tantivy.SchemaBuilder()
-    builder.add_integer_field("id", indexed=True, fast=True)
-    builder.add_text_field("arxiv_id", tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("title", tokenizer_name=analysis.TEXT)
-    builder.add_text_field("authors", tokenizer_name=analysis.NAME)
-    builder.add_text_field("abstract", tokenizer_name=analysis.TEXT)
-    builder.add_text_field("categories", tokenizer_name=analysis.KEYWORD, index_option="basic")
-    builder.add_date_field("day", indexed=True, fast=True)
-    builder.add_boolean_field("has_code", indexed=True, fast=True)
-    builder.add_boolean_field("withdrawn", indexed=True, fast=True)
-    builder.add_boolean_field("hidden", indexed=True, fast=True)
-    builder.add_integer_field("votes", fast=True)
-    return builder.build()
-
-
-SCHEMA = build_schema()
-
-
-def _open(path: Path) -> tantivy.Index:
-    path.mkdir(parents=True, exist_ok=True)
-    index = tantivy.Index(SCHEMA, str(path), reuse=True)
-    for name in (analysis.TEXT, analysis.NAME, analysis.KEYWORD):
-        index.register_tokenizer(name, analysis.analyzer(name))
-    return index
-
-
-def _document(doc: IndexDoc) -> tantivy.Document:
-    document = tantivy.Document()
-    document.add_integer("id", doc.id)
-    document.add_text("arxiv_id", doc.arxiv_id)
-    document.add_text("title", doc.title)
-    # A gap of punctuation keeps one author's last name from running into the next one's.
-    document.add_text("authors", " ; ".join(doc.authors))
-    document.add_text("abstract", doc.abstract)
-    for category in doc.categories:
-        document.add_text("categories", category)
-    if doc.day is not None:
-        document.add_date("day", datetime(doc.day.year, doc.day.month, doc.day.day))
-    document.add_boolean("has_code", doc.has_code)
-    document.add_boolean("withdrawn", doc.withdrawn)
-    document.add_boolean("hidden", doc.hidden)
-    document.add_integer("votes", doc.votes)
-    return document
 
 
 class TantivyIndex:
@@ -145,7 +98,7 @@ class TantivyIndex:
                 self._commit()
             generation = self.state().get("generation")
             if self._index is None or generation != self._generation:
-                self._index = _open(self.path)
+                self._index = open_index(self.path)
                 self._generation = generation
                 self._meta_mtime = 0.0
             try:
@@ -234,7 +187,7 @@ class TantivyIndex:
     def _acquire_writer(self, wait: float = LOCK_WAIT) -> tantivy.IndexWriter:
         if self._writer is not None:
             return self._writer
-        index = self._index or _open(self.path)
+        index = self._index or open_index(self.path)
         self._index = index
         deadline = time.monotonic() + wait
         while True:
@@ -287,7 +240,7 @@ class TantivyIndex:
         for doc in docs:
             if replace or (replace is None and doc.id <= self._max_id):
                 writer.delete_documents_by_term("id", doc.id)
-            writer.add_document(_document(doc))
+            writer.add_document(document_of(doc))
         if docs:
             self._max_id = max(self._max_id, max(doc.id for doc in docs))
             # Only the newest modified_at matters for the watermark.
@@ -365,7 +318,7 @@ class TantivyIndex:
             self.flush(release=True)
             fresh = self.root / f"lexical.new-{os.getpid()}"
             shutil.rmtree(fresh, ignore_errors=True)
-            index = _open(fresh)
+            index = open_index(fresh)
             writer = index.writer(WRITER_HEAP, 1)
             count, latest = 0, None
             with store.session() as session:
@@ -373,7 +326,7 @@ class TantivyIndex:
                 bar = _progress(total) if progress else None
                 for docs in iter_docs(session):
                     for doc in docs:
-                        writer.add_document(_document(doc))
+                        writer.add_document(document_of(doc))
                     batch_newest = max(d.modified_at for d in docs)
                     latest = batch_newest if latest is None else max(latest, batch_newest)
                     count += len(docs)
