@@ -219,3 +219,19 @@ def test_an_account_cannot_change_a_subscription_it_did_not_start(client, store,
     client.post("/digest/alerts", data={"q": "agents", "csrf_token": token})
     assert subscription(store, "alice@example.org").topics == []
     assert "already subscribed" in sink.messages[-1]["Subject"]
+
+
+def test_saving_a_paper_feeds_for_you(client, store):
+    user_id, token = log_in(client, store)
+    assert "Upvote a few papers" in client.get("/for-you").text
+    saved = client.post(
+        "/papers/2608.00004/save",
+        data={"saved": "1", "next": "/for-you", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303 and saved.headers["location"] == "/for-you"
+    page = client.get("/for-you")
+    assert "because you saved “Image Editing with Latent Diffusion”" in page.text
+    client.post("/papers/2608.00004/save", data={"saved": "0", "csrf_token": token})
+    assert "Upvote a few papers" in client.get("/for-you").text
+    assert client.post("/papers/2608.99999/save", data={"csrf_token": token}).status_code == 404

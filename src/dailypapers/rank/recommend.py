@@ -311,3 +311,25 @@ def for_you(session: Session, user_id: int, *, limit: int = 30, days: int = FOR_
     )
     picks = Recommender(session).rank(user_id, candidates, limit=limit)
     return picks, load_cards(session, picks.paper_ids, user_id=user_id)
+
+
+def set_saved(session: Session, user_id: int, paper_id: int, saved: bool) -> bool:
+    """Save a paper for later (a signal for recommendations) or drop it; idempotent."""
+    row = session.get(SavedPaper, (user_id, paper_id))
+    if saved and row is None:
+        session.add(SavedPaper(user_id=user_id, paper_id=paper_id))
+    elif not saved and row is not None:
+        session.delete(row)
+    return saved
+
+
+def saved_ids(session: Session, user_id: int, paper_ids: list[int]) -> set[int]:
+    if not paper_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(SavedPaper.paper_id).where(
+                SavedPaper.user_id == user_id, SavedPaper.paper_id.in_(paper_ids)
+            )
+        )
+    )

@@ -21,8 +21,15 @@ from dailypapers.digest.tokens import BadToken, ExpiredToken
 from dailypapers.digest.topics import parse_topic
 from dailypapers.digest.transport import MailError
 from dailypapers.errors import InvalidInput
-from dailypapers.rank.recommend import for_you
-from dailypapers.web.deps import CurrentUser, OptionalUser, SessionDep, client_address
+from dailypapers.feed.papers import get_paper
+from dailypapers.rank.recommend import for_you, saved_ids, set_saved
+from dailypapers.web.deps import (
+    CurrentUser,
+    OptionalUser,
+    SessionDep,
+    WriteLimit,
+    client_address,
+)
 from dailypapers.web.security import csrf_exempt, safe_next
 from dailypapers.web.templating import render
 
@@ -274,6 +281,25 @@ def preview_mail(digests: Digests, user: CurrentUser, period: str = "") -> Respo
 def for_you_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     picks, cards = for_you(session, user.id)
     reasons = dict(zip(picks.paper_ids, picks.reasons, strict=True))
-    return render(
-        request, "for_you.html", {"cards": cards, "reasons": reasons, "active": "for-you"}
-    )
+    context = {
+        "cards": cards,
+        "reasons": reasons,
+        "saved": saved_ids(session, user.id, picks.paper_ids),
+        "active": "for-you",
+    }
+    return render(request, "for_you.html", context)
+
+
+@router.post("/papers/{arxiv_id:path}/save", dependencies=[WriteLimit])
+def save_paper(
+    session: SessionDep,
+    user: CurrentUser,
+    arxiv_id: str,
+    saved: Annotated[str, Form(pattern="^(0|1)$", max_length=1)] = "1",
+    next: Text = "",
+) -> Response:
+    """Save a paper for later (or drop it): what "For you" learns from, with upvotes."""
+    paper = get_paper(session, arxiv_id, viewer=user)
+    set_saved(session, user.id, paper.id, saved == "1")
+    session.commit()
+    return RedirectResponse(safe_next(next, f"/papers/{paper.arxiv_id}"), status_code=303)
