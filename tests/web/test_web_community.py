@@ -210,3 +210,15 @@ def test_writes_are_rate_limited(settings, seeded):
         assert statuses == [200, 200, 429]
         assert "error" in vote(client, token).json()
     app.state.store.dispose()
+
+
+def test_nul_characters_are_a_clear_400_on_every_backend(client, alice):
+    response = client.post(
+        "/papers/2501.00003/comments", data={"body": "a\x00b", "csrf_token": alice}
+    )
+    assert response.status_code == 400 and "NUL" in response.text
+    token = csrf_from(client, "/login")
+    login = client.post(
+        "/login", data={"username": "al\x00ice", "password": "x", "csrf_token": token}
+    )
+    assert login.status_code == 400 and "wrong user name or password" in login.text

@@ -40,8 +40,8 @@ def validate_username(username: str) -> str:
 def validate_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD:
         raise InvalidInput(f"passwords need at least {MIN_PASSWORD} characters")
-    if len(password) > MAX_PASSWORD:
-        raise InvalidInput(f"passwords may have at most {MAX_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD or "\x00" in password:
+        raise InvalidInput(f"passwords have at most {MAX_PASSWORD} characters and no NUL")
     return password
 
 
@@ -89,7 +89,11 @@ def create_user(
 
 def authenticate(*, session: Session, username: str, password: str) -> User | None:
     """The user if the password matches, else None; the same work whether or not the user exists."""
-    user = get_user_by_name(session=session, username=(username or "").strip())
+    username = (username or "").strip()
+    # A name that could not have been created cannot log in (and NUL upsets PostgreSQL).
+    user = (
+        get_user_by_name(session=session, username=username) if USERNAME.match(username) else None
+    )
     stored = user.password_hash if user is not None else _DUMMY_HASH
     try:
         _hasher.verify(stored, password or "")

@@ -32,6 +32,8 @@ def _clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
         raise InvalidInput("a comment cannot be empty")
+    if "\x00" in body:
+        raise InvalidInput("comments cannot contain NUL characters")
     if len(body) > MAX_LENGTH:
         raise InvalidInput(f"comments may have at most {MAX_LENGTH} characters")
     return body

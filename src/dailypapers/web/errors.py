@@ -6,6 +6,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -109,7 +110,15 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     return response
 
 
+async def data_error(request: Request, exc: DataError) -> Response:
+    # A value the database cannot store (e.g. NUL in PostgreSQL text): the input's fault.
+    return error_response(
+        request, 400, "the request holds characters or values that cannot be stored"
+    )
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(DataError, data_error)
     app.add_exception_handler(errors.DailyPapersError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
