@@ -74,6 +74,12 @@ def test_hidden_paper_is_not_found(papers):
     assert "2406.90001" not in ids(papers, "2406.90001")
 
 
+def test_paper_hidden_without_telling_the_index_is_still_not_shown(papers):
+    with papers.session() as session:
+        session.query(Paper).filter_by(arxiv_id="2406.90001").one().hidden = True
+    assert "2406.90001" not in ids(papers, "zorbulating")
+
+
 def _restart(store):
     """What a new process sees: forget this process's index object (after it exits cleanly)."""
     for index in tantivy_module._instances.values():

@@ -53,13 +53,14 @@ def explain(
                     Paper.abstract,
                     Paper.authors,
                     Paper.withdrawn,
+                    Paper.hidden,
                 ).where(Paper.id.in_(ids))
             )
         }
     hits = []
     for candidate in page:
         row = rows.get(candidate.paper_id)
-        if row is None:  # deleted between ranking and now
+        if row is None or row.hidden:  # deleted or hidden since it was indexed
             continue
         why: list[str] = []
         if candidate.paper_id == pinned:
