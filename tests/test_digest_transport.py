@@ -160,3 +160,17 @@ def test_an_unreachable_server_is_temporary():
     with pytest.raises(TransientMailError) as down:
         SMTPTransport.from_url("smtp://127.0.0.1:9?timeout=2").send(message())
     assert not down.value.recipient
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced(running, monkeypatch):
+    from dailypapers.digest import transport as module
+
+    sink = SmtpSink()
+    controller = running(sink)
+    transport = SMTPTransport.from_url(sink_url(controller))
+    transport.send(message("first@example.org"))
+    transport._smtp.sock.close()  # as a server does to an idle client
+    monkeypatch.setattr(module, "IDLE_PROBE", 0.0)  # the connection counts as idle now
+    transport.send(message("second@example.org"))
+    transport.close()
+    assert [m["To"] for m in sink.messages] == ["first@example.org", "second@example.org"]

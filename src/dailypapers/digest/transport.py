@@ -20,6 +20,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import getaddresses, parseaddr
@@ -30,6 +31,7 @@ from dailypapers.errors import DailyPapersError
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 TRUE = {"1", "true", "yes", "on"}
+IDLE_PROBE = 10.0  # seconds a kept connection may idle before it is probed with NOOP
 
 
 class MailError(DailyPapersError):
@@ -126,6 +128,7 @@ class SMTPTransport:
         self.config = config
         self._context = ssl_context
         self._smtp: smtplib.SMTP | None = None
+        self._last_used = 0.0
         self._lock = threading.Lock()
 
     @classmethod
@@ -171,9 +174,11 @@ class SMTPTransport:
         sender, recipients = _envelope(message)
         with self._lock:
             try:
+                self._check_idle()
                 if self._smtp is None:
                     self._smtp = self._connect()
                 refused = self._smtp.send_message(message, sender, recipients)
+                self._last_used = time.monotonic()
             except smtplib.SMTPRecipientsRefused as exc:
                 self._reset()
                 code, text = next(iter(exc.recipients.values()))
@@ -200,6 +205,22 @@ class SMTPTransport:
         if refused:  # only possible with several recipients; one of ours was refused
             code, text = next(iter(refused.values()))
             raise _reply_error(code, text, recipient=True)
+
+    def _check_idle(self) -> None:
+        """Servers close idle connections; probe one that sat idle before reusing it.
+
+        Only after IDLE_PROBE seconds, so bulk sending pays nothing; a probe that fails
+        means a fresh connection, never a resent message.
+        """
+        if self._smtp is None or time.monotonic() - self._last_used < IDLE_PROBE:
+            return
+        try:
+            code, _ = self._smtp.noop()
+            if code == 250:
+                return
+        except (OSError, smtplib.SMTPException):
+            pass
+        self._drop()
 
     def _reset(self) -> None:
         """After a refused recipient the session is still good: RSET and keep it."""
