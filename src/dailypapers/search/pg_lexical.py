@@ -38,6 +38,7 @@ DF_CAP = 50_000  # a word in more papers than this is common: its exact count ma
 DF_TTL = 600.0  # seconds a document frequency is reused
 ANY_WORDS = 3  # any-word matching uses this many of the rarest words
 _df_cache: dict[tuple[str, str, str], tuple[int, float]] = {}
+_mce_cache: dict[str, tuple[dict[str, float], float]] = {}
 DAY = "coalesce(l.date, (p.published_at AT TIME ZONE 'UTC')::date)"
 VOTES = "(p.imported_upvotes + (SELECT count(*) FROM upvotes u WHERE u.paper_id = p.id))"
 
@@ -242,6 +243,11 @@ class PostgresLexicalIndex:
             key = (self.store.settings.db_url, sql.split("'")[1], text_)
             cached = _df_cache.get(key)
             if cached is None or cached[1] < time.monotonic():
+                common = self._common_frequency(text_, documents)
+                if common is not None:
+                    cached = (common, time.monotonic() + DF_TTL)
+                    _df_cache[key] = cached
+            if cached is None or cached[1] < time.monotonic():
                 names = set(re.findall(r":(p\d+)", sql))
                 count = self._execute(
                     "SELECT count(*) FROM (SELECT 1 FROM papers p"  # noqa: S608
@@ -253,6 +259,40 @@ class PostgresLexicalIndex:
             df = cached[0]
             weights.append(math.log(1 + (documents - df + 0.5) / (df + 0.5)))
         return weights
+
+    def _common_frequency(self, text_: str, documents: int) -> int | None:
+        """A common word's document frequency from the planner's statistics, without a scan.
+
+        After ANALYZE, pg_stats lists the most common lexemes of search_tsv with the share of
+        rows holding each; counting such a word's matches would read a large part of the table.
+        Rare words are not listed and are counted (their GIN posting lists are short).
+        """
+        common = self._most_common()
+        if not common:
+            return None
+        lexemes = self._execute(
+            "SELECT array(SELECT lexeme FROM unnest(to_tsvector('english', :t)))", {"t": text_}
+        )[0][0]
+        shares = [common.get(lexeme) for lexeme in lexemes or []]
+        if not shares or any(share is None for share in shares):
+            return None
+        return int(min(shares) * documents)  # a phrase is at most as common as its rarest word
+
+    def _most_common(self) -> dict[str, float]:
+        key = self.store.settings.db_url
+        cached = _mce_cache.get(key)
+        if cached is None or cached[1] < time.monotonic():
+            rows = self._execute(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+                " WHERE tablename = 'papers' AND attname = 'search_tsv'",
+                {},
+            )
+            common: dict[str, float] = {}
+            if rows and rows[0][0]:
+                common = dict(zip(rows[0][0], rows[0][1], strict=False))
+            cached = (common, time.monotonic() + DF_TTL)
+            _mce_cache[key] = cached
+        return cached[0]
 
     def _documents(self) -> int:
         """How many papers there are (the planner's estimate once the table is big)."""
