@@ -101,7 +101,7 @@ def test_exact_and_approximate_search_agree(index, paper_ids):
 # -- the file index's own mechanics: graph, tail, compaction, reload by another process --------
 
 
-def test_file_index_hnsw_graph_matches_exact(tmp_path):
+def test_file_index_ann_matches_exact(tmp_path):
     index = FileVectorIndex(tmp_path / "v", exact_max=500, tail_max=100)
     rows = unit_rows(3000, seed=1)
     ids = np.arange(1, 3001)
