@@ -10,12 +10,13 @@ error (before the response is sent). CSRF is checked app-wide (see security.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from dailypapers.config import Settings
 from dailypapers.errors import DailyPapersError, Forbidden
@@ -35,9 +36,32 @@ def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.store.session() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; commits after the route (rolls back on error), in a thread.
+
+    Async so that creating it costs no trip to the thread pool (a Session does no I/O until
+    its first query, which runs in the route's own thread)."""
+    session = request.app.state.store.sessions()
+    try:
         yield session
+    except BaseException:
+        await run_in_threadpool(_rollback_and_close, session)
+        raise
+    await run_in_threadpool(_commit_and_close, session)
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    finally:
+        session.close()
+
+
+def _rollback_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
@@ -56,12 +80,14 @@ class Viewer:
     email: str | None = None
 
 
-def get_optional_user(request: Request, session: SessionDep) -> User | None:
-    """The logged-in user, or None; a `Viewer` of it is kept on request.state.user."""
+async def get_optional_user(request: Request, session: SessionDep) -> User | None:
+    """The logged-in user, or None; a `Viewer` of it is kept on request.state.user.
+
+    Anonymous requests (most of them) need no database work and no thread here."""
     user = None
     user_id = request.session.get("uid")
     if isinstance(user_id, int):
-        user = session.get(User, user_id)
+        user = await run_in_threadpool(session.get, User, user_id)
         if user is None:  # deleted since the cookie was signed
             request.session.pop("uid", None)
     request.state.user = Viewer(user.id, user.username, user.is_admin, user.email) if user else None
