@@ -196,21 +196,26 @@ class PostgresLexicalIndex:
     ) -> tuple[list[int], list[float], int, str] | None:
         b = _Builder()
         units = _units(b, query)
-        match = _match_sql(units, query, mode)
-        if match is None and mode == "any":
+        if _match_sql(units, query, mode) is None and mode == "any":
             return None
         where = _filter_sql(b, query, filters)
+        # The tsqueries are built once, in a one-row subquery: phraseto_tsquery is only STABLE,
+        # so written inline PostgreSQL would rebuild them for every row it ranks.
+        aliased = [(f"q.u{i}", text_) for i, (_, text_) in enumerate(units)]
+        match = _match_sql(aliased, query, mode)
         if match is not None:
             idf = self._idf(units, b.params)
             if mode == "any":
-                match = _rare_words_match(units, idf, len(query.terms))
-            where.insert(0, f"p.search_tsv @@ ({match})")
+                match = _rare_words_match(aliased, idf, len(query.terms))
+            where.insert(0, "p.search_tsv @@ q.m")
             # bm25's idf times ts_rank's weighted, length-normalised term frequency, per unit.
             rank = " + ".join(
                 f":{b.bind(weight)} * ts_rank('{WEIGHTS}', p.search_tsv, {sql}, {NORMALISATION})"
-                for (sql, _), weight in zip(units, idf, strict=True)
+                for (sql, _), weight in zip(aliased, idf, strict=True)
             )
-            source = "papers p"
+            columns = ", ".join(f"{sql} AS u{i}" for i, (sql, _) in enumerate(units))
+            source = f"(SELECT q.*, {match} AS m FROM (SELECT {columns}) q) q"  # noqa: S608
+            source += " CROSS JOIN papers p"
         else:
             rank = "0.0"
             source = "papers p"
