@@ -82,14 +82,14 @@ def open_deliveries(session: Session, window: PeriodWindow) -> list[int]:
     )
 
 
+DELIVERIES = DigestDelivery.__table__
+
+
 def _mark(session: Session, delivery: DigestDelivery, **values: object) -> None:
-    # A single-row UPDATE, not an ORM flush: two commits per message are the sender's main
-    # database cost.
-    session.execute(
-        update(DigestDelivery)
-        .where(DigestDelivery.id == delivery.id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    # A single-row Core UPDATE, not an ORM flush: two commits per message are the sender's
+    # main database cost.
+    session.connection().execute(
+        update(DELIVERIES).where(DELIVERIES.c.id == delivery.id).values(**values)
     )
 
 
@@ -169,7 +169,7 @@ class Sender:
             session,
             delivery,
             status="sending",
-            attempts=DigestDelivery.attempts + 1,
+            attempts=DELIVERIES.c.attempts + 1,
             attempted_at=utcnow(),
         )
         if not self.store.is_sqlite:

@@ -23,10 +23,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.message import Message
-from email.utils import getaddresses, parseaddr
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from dailypapers.digest.mime import OutgoingMail, from_message
 from dailypapers.errors import DailyPapersError
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
@@ -65,7 +65,7 @@ class MailConfigError(MailError):
 class MailTransport(Protocol):
     """Hands finished messages to a mail server; tests and benchmarks swap it."""
 
-    def send(self, message: Message) -> None:
+    def send(self, message: OutgoingMail | Message) -> None:
         """Deliver one message or raise a MailError; returning means the server accepted it."""
         ...
 
@@ -113,12 +113,11 @@ def parse_smtp_url(url: str) -> SmtpConfig:
     )
 
 
-def _envelope(message: Message) -> tuple[str, list[str]]:
-    sender = parseaddr(message.get("Sender") or message.get("From") or "")[1]
-    recipients = [addr for _, addr in getaddresses(message.get_all("To", [])) if addr]
-    if not recipients:
+def _outgoing(message: OutgoingMail | Message) -> OutgoingMail:
+    mail = message if isinstance(message, OutgoingMail) else from_message(message)
+    if not mail.recipients:
         raise PermanentMailError("the message has no recipient")
-    return sender, recipients
+    return mail
 
 
 class SMTPTransport:
@@ -170,14 +169,14 @@ class SMTPTransport:
             raise TransientMailError(f"cannot reach {cfg.host}:{cfg.port}: {exc}") from None
         return smtp
 
-    def send(self, message: Message) -> None:
-        sender, recipients = _envelope(message)
+    def send(self, message: OutgoingMail | Message) -> None:
+        mail = _outgoing(message)
         with self._lock:
             try:
                 self._check_idle()
                 if self._smtp is None:
                     self._smtp = self._connect()
-                refused = self._smtp.send_message(message, sender, recipients)
+                refused = self._smtp.sendmail(mail.sender, list(mail.recipients), mail.data)
                 self._last_used = time.monotonic()
             except smtplib.SMTPRecipientsRefused as exc:
                 self._reset()
@@ -271,12 +270,11 @@ def _classify(exc: smtplib.SMTPResponseException) -> MailError:
 class MemoryTransport:
     """Keeps messages in a list (previews, tests); `fail` lets tests script failures."""
 
-    sent: list[Message] = field(default_factory=list)
+    sent: list[OutgoingMail] = field(default_factory=list)
     closed: bool = False
 
-    def send(self, message: Message) -> None:
-        _envelope(message)
-        self.sent.append(message)
+    def send(self, message: OutgoingMail | Message) -> None:
+        self.sent.append(_outgoing(message))
 
     def close(self) -> None:
         self.closed = True
