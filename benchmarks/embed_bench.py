@@ -5,7 +5,7 @@ what the static fast path costs in quality against the int8 MiniLM.
                                      [--minilm-n 1000] [--skip vectors,indexing,quality]
 
 vectors  — N clustered synthetic 384-d unit vectors (topics, like real embeddings) in the
-           SQLite-mode index (`FileVectorIndex`: faiss HNSW32 over 8-bit codes + exact float32
+           SQLite-mode index (`FileVectorIndex`: faiss IVF over 8-bit codes + exact float32
            re-rank); top-10 p50/p99 and Recall@10 against exact search. Baseline in the same
            run: exact numpy matrix product + argpartition over the same float32 rows.
 indexing — `index_papers` end to end (read from SQLite, embed title + abstract, store vectors)
@@ -104,9 +104,9 @@ def vector_section(n: int, n_queries: int = 500, k: int = 10) -> dict[str, float
             recall.append(len(want & set(found.tolist())) / k)
         p50, p99 = _pct(times)
         disk = sum(f.stat().st_size for f in Path(tmp).iterdir()) / 2**20
-    kind = f"HNSW graph over {graph:,} rows" if graph else "exact (below the graph threshold)"
+    kind = f"IVF-SQ8 over {graph:,} rows" if graph else "exact (below the ANN threshold)"
     print(f"vectors: {n:,} x {DIM} float32, {n_queries} queries, top-{k}; index: {kind}")
-    print(f"  stored rows in {stored:.1f} s, built graph in {built:.1f} s, {disk:,.0f} MiB on disk")
+    print(f"  stored rows in {stored:.1f} s, built index in {built:.1f} s, {disk:,.0f} MiB on disk")
     print(f"  baseline exact numpy     p50 {e50:7.2f} ms  p99 {e99:7.2f} ms  Recall@10 1.000")
     print(
         f"  FileVectorIndex search   p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  "
