@@ -77,7 +77,7 @@ def load_cards(session: Session, paper_ids: list[int], base_url: str) -> dict[in
                 Paper.authors,
                 Paper.abstract,
                 Paper.imported_upvotes,
-            ).where(Paper.id.in_(chunk))
+            ).where(Paper.id.in_(chunk), Paper.hidden.is_(False))  # hidden since composed: left out
         ).all()
         for r in rows:
             cards[r.id] = PaperCard(
