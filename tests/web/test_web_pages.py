@@ -126,3 +126,10 @@ def test_static_files_and_docs_are_served_locally(client):
     schema = client.get("/openapi.json").json()
     assert "/api/daily_papers" in schema["paths"]
     assert "/login" not in schema["paths"]
+
+
+def test_date_picker_jumps_to_a_day(client):
+    response = client.get("/date?d=2025-01-03", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/date/2025-01-03"
+    assert client.get("/date?d=not-a-day").status_code == 400
+    assert 'type="date" name="d" value="2025-01-07"' in client.get("/").text

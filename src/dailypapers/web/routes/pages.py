@@ -34,6 +34,12 @@ def home(request: Request, session: SessionDep, user: OptionalUser, p: PageNo = 
     return render(request, "listing.html", {"listing": listing, "is_home": True})
 
 
+@router.get("/date")
+def jump_to_day(d: Annotated[str, Query(max_length=40)] = "") -> Response:
+    """The date picker's target: /date?d=YYYY-MM-DD → /date/YYYY-MM-DD."""
+    return RedirectResponse(f"/date/{parse_day(d).isoformat()}", status_code=303)
+
+
 @router.get("/date/{day}")
 def day_page(
     request: Request,
