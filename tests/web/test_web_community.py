@@ -222,3 +222,16 @@ def test_nul_characters_are_a_clear_400_on_every_backend(client, alice):
         "/login", data={"username": "al\x00ice", "password": "x", "csrf_token": token}
     )
     assert login.status_code == 400 and "wrong user name or password" in login.text
+
+
+def test_submit_says_so_when_arxiv_cannot_be_reached(settings, seeded):
+    closed = {"arxiv_api_url": "http://127.0.0.1:9/api/query", "harvest_delay": 0}
+    app = create_app(settings.model_copy(update={**closed, "harvest_retries": 1}))
+    with TestClient(app) as client:
+        make_user(app.state.store, "alice")
+        token = log_in(client, "alice")
+        response = client.post("/submit", data={"paper": "2502.00001", "csrf_token": token})
+        assert response.status_code == 502
+        assert "could not fetch it from arXiv" in response.text
+        assert client.get("/api/papers/2502.00001").status_code == 404
+    app.state.store.dispose()
