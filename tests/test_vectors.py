@@ -152,3 +152,28 @@ def test_file_index_compacts_dead_rows(tmp_path):
     assert sorted(p.name for p in (tmp_path / "v").glob("rows-*")) == ["rows-2.f32"]
     assert index.search(rows[3], 1)[0][0] == 3
     np.testing.assert_allclose(index.get([3])[3], rows[3])
+
+
+def test_postgresql_search_can_use_the_hnsw_index(store, index, paper_ids):
+    """On PostgreSQL the query matches a partial HNSW index; SQLite has no such table."""
+    from sqlalchemy import inspect, text
+
+    if store.is_sqlite:
+        assert "paper_embeddings" not in inspect(store.engine).get_table_names()
+        return
+    index.add(paper_ids, unit_rows(len(paper_ids)), None)
+    literal = "[" + ",".join(["0.05"] * DIM) + "]"
+    with store.engine.begin() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))  # tiny table: make the choice visible
+        plan = "\n".join(
+            row[0]
+            for row in conn.execute(
+                text(
+                    "EXPLAIN SELECT paper_id FROM paper_embeddings "
+                    "WHERE vector_dims(embedding) = 384 "
+                    "ORDER BY embedding::vector(384) <=> CAST(:q AS vector(384)) LIMIT 10"
+                ),
+                {"q": literal},
+            )
+        )
+    assert "ix_paper_embeddings_hnsw_384" in plan
