@@ -145,7 +145,6 @@ def postgres_copy(store: Store, settings: Settings) -> Store:
     import pgserver
     from sqlalchemy import text
 
-
     root = Path(tempfile.mkdtemp(prefix="dp-relevance-pg-"))
     server = pgserver.get_server(root, cleanup_mode="stop")
     host = server.get_uri().split("host=", 1)[1]

@@ -84,7 +84,7 @@ def search_command(
         typer.echo(f"{number:>3}. {row['id']:<12} {row['title']}{mark}")
         if row["why"]:
             typer.echo(f"     {row['score']:.3f}  matched: {', '.join(row['why'])}")
-    typer.echo(f"{page.total:,} matching papers")
+    typer.echo(f"{page.total:,}{'' if page.total_exact else '+'} matching papers")
 
 
 @app.command("search-index")

@@ -67,6 +67,7 @@ class LexicalResult:
     scores: list[float] = field(default_factory=list)
     total: int = 0
     mode: Literal["all", "any", "filter", "none"] = "none"
+    exact: bool = True  # False: `total` is a lower bound (any-word matches are not counted)
 
 
 class LexicalIndex(Protocol):

@@ -176,7 +176,7 @@ class PostgresLexicalIndex:
                 continue
             ids, scores, total, kind = found
             if mode == "all":
-                result = LexicalResult(ids, scores, total, kind)
+                result = LexicalResult(ids, scores, total, kind, exact=total < COUNT_CAP)
                 if total >= wanted or len(query.terms) < 2:
                     break
                 continue
@@ -186,6 +186,7 @@ class PostgresLexicalIndex:
                     result.ids.append(paper_id)
                     result.scores.append(score)
             result.total = max(result.total, total)
+            result.exact = total < COUNT_CAP
             result.mode = "any" if total > len(seen) else result.mode
         result.ids = result.ids[offset:wanted]
         result.scores = result.scores[offset:wanted]

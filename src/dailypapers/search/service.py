@@ -52,6 +52,7 @@ class SearchPage:
     highlight: set[str] = field(default_factory=set)  # stems to highlight in titles/abstracts
     highlight_names: set[str] = field(default_factory=set)  # folded author-name tokens
     matched: str = "none"  # how the lexical engine matched: "all" words, "any" word, "filter"
+    total_exact: bool = True  # False: there are at least `total` matches
 
 
 def _check(limit: int, offset: int, sort: str, mode: str) -> None:
@@ -130,7 +131,8 @@ def search_papers(
         store, parsed, page, semantic_ids=semantic_ids, lexical_ids=lexical_ids, pinned=pinned
     )
     matched = lexical.mode if lexical else "none"
-    return SearchPage(hits, total, parsed, mode, stems, names, matched)
+    exact = lexical.exact if lexical else True
+    return SearchPage(hits, total, parsed, mode, stems, names, matched, exact)
 
 
 def _has_more_than_id(parsed: ParsedQuery) -> bool:

@@ -151,8 +151,9 @@ class TantivyIndex:
             built = build_query(SCHEMA, query, filters, mode=mode)
             if built is None:
                 continue
+            # Counting every paper with any of the words would score them all (no block skipping).
             found = searcher.search(
-                built.query, limit=max(wanted, 1), count=True, order_by_field=order
+                built.query, limit=max(wanted, 1), count=mode == "all", order_by_field=order
             )
             ids = searcher.fast_field_values("id", [address for _, address in found.hits])
             scores = [float(score) for score, _ in found.hits]
@@ -168,8 +169,10 @@ class TantivyIndex:
                 if paper_id not in seen and len(result.ids) < wanted:
                     result.ids.append(paper_id)
                     result.scores.append(score)
-            result.total = max(result.total, found.count)
-            result.mode = "any" if found.count > len(seen) else result.mode
+            more = len(ids) >= wanted  # the any-word matches go on past this page
+            result.total = max(result.total, len(result.ids) + (1 if more else 0))
+            result.exact = not more
+            result.mode = "any" if len(result.ids) > len(seen) else result.mode
         result.ids = result.ids[offset:wanted]
         result.scores = result.scores[offset:wanted]
         return result

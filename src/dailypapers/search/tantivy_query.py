@@ -32,6 +32,16 @@ def _field_query(schema: tantivy.Schema, field: str, tokens: list[str]) -> Query
 
 def _text_clause(schema: tantivy.Schema, text: str, *, with_authors: bool = True) -> Query | None:
     """A word or phrase in the title, the abstract or (by name) the authors, weighted."""
+    parts = _text_parts(schema, text, with_authors=with_authors)
+    if not parts:
+        return None
+    return parts[0][1] if len(parts) == 1 else Query.boolean_query(parts)
+
+
+def _text_parts(
+    schema: tantivy.Schema, text: str, *, with_authors: bool = True
+) -> list[tuple[Occur, Query]]:
+    """The per-field queries of a word or phrase, each boosted by its field's weight."""
     parts: list[tuple[Occur, Query]] = []
     stems = analysis.text_tokens(text)
     for field, weight in TEXT_FIELDS:
@@ -42,9 +52,7 @@ def _text_clause(schema: tantivy.Schema, text: str, *, with_authors: bool = True
         query = _field_query(schema, "authors", analysis.name_tokens(text))
         if query is not None:
             parts.append((Occur.Should, Query.boost_query(query, AUTHORS_WEIGHT)))
-    if not parts:
-        return None
-    return parts[0][1] if len(parts) == 1 else Query.boolean_query(parts)
+    return parts
 
 
 def _day(value) -> datetime:  # noqa: ANN001
@@ -102,8 +110,14 @@ def build_query(
     else:
         return None  # "any" adds nothing to a one-word query
     kind = "all" if mode == "all" else "any"
+    filters_ = filter_clauses(schema, query, filters)
+    if mode == "any" and not phrases and all(occur == Occur.MustNot for occur, _ in filters_):
+        # One flat union of boosted field terms: tantivy can then skip blocks that cannot reach
+        # the top k (block-max WAND), which a union of nested unions does not allow.
+        flat = [part for t in query.terms for part in _text_parts(schema, t)]
+        return BuiltQuery(Query.boolean_query(flat + filters_), kind, can_relax=True)
     if not clauses:
         kind = "filter"
         clauses.append((Occur.Must, Query.all_query()))
-    clauses += filter_clauses(schema, query, filters)
+    clauses += filters_
     return BuiltQuery(Query.boolean_query(clauses), kind, can_relax=len(words) > 1)
