@@ -201,3 +201,20 @@ def test_truncated_gzip_keeps_what_came_before(settings, shared_data, tmp_path):
     imported = stats(settings)["papers"]
     assert 50 < imported < 200
     assert f"{imported} new" in ran.stdout
+
+
+def test_empty_file_is_one_clear_line(settings, tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    ran = run_cli(settings, "import", str(empty))
+    assert ran.exit_code == 1
+    assert ran.stderr.strip() == f"error: {empty}: the file is empty"
+
+
+def test_byte_order_mark_is_tolerated(settings, shared_data, tmp_path):
+    lines = (shared_data / "hf_daily_papers.jsonl").read_bytes().splitlines(keepends=True)[:3]
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"".join(lines))
+    ran = run_cli(settings, "import", str(path))
+    assert ran.exit_code == 0, ran.stderr
+    assert "3 new" in ran.stdout

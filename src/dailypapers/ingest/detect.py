@@ -89,6 +89,8 @@ def detect_format(path: Path) -> Format:
         head = _read_head(stream)
     if head is None:
         raise UnknownFormat(f"{path}: cannot read it (not gzip, or corrupt from the start)")
+    if not head.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise UnknownFormat(f"{path}: the file is empty")
     name = _sniff(head)
     if name is None:
         choices = ", ".join(FORMATS)

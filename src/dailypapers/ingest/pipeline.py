@@ -27,6 +27,7 @@ from dailypapers.store.records import PaperRecord, UpsertResult
 from dailypapers.store.upsert import save_papers
 
 DEFAULT_BATCH_SIZE = 2000
+BOM = b"\xef\xbb\xbf"  # some editors start UTF-8 files with one
 # What reading a damaged file can raise (gzip cut short, bad CRC, I/O error).
 READ_ERRORS = (EOFError, OSError, zlib.error)
 # What a malformed record can raise while being parsed; anything else is a bug and propagates.
@@ -188,6 +189,8 @@ def _line_entries(
             yield Problem(f"{path}:{number + 1}", f"cannot read on, rest of file skipped ({exc})")
             return
         number += 1
+        if number == 1 and line.startswith(BOM):
+            line = line[len(BOM) :]
         if not line.strip():
             continue
         try:
