@@ -117,7 +117,8 @@ def test_security_headers_and_escaping(client):
 
 
 def test_static_files_and_docs_are_served_locally(client):
-    assert client.get("/static/site.css").status_code == 200
+    css = client.get("/static/site.css")
+    assert css.status_code == 200 and "max-age" in css.headers["cache-control"]
     assert client.get("/static/site.js").status_code == 200
     docs = client.get("/docs")
     assert docs.status_code == 200 and "/docs/assets/swagger-ui-bundle.js" in docs.text

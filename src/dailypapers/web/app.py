@@ -42,6 +42,15 @@ ROUTERS: tuple[str, ...] = (
 OPTIONAL_ROUTERS = frozenset({"dailypapers.web.routes.search", "dailypapers.web.routes.digest"})
 
 
+class CachedStaticFiles(StaticFiles):
+    """Static files browsers may keep for a day (pages link them with ?v=<version>)."""
+
+    def file_response(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        response = super().file_response(*args, **kwargs)
+        response.headers.setdefault("Cache-Control", "public, max-age=86400")
+        return response
+
+
 def _include_routers(app: FastAPI) -> None:
     for name in ROUTERS:
         try:
@@ -99,9 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=30 * 24 * 3600,
     )
     errors.install(app)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     # Swagger UI's own files, shipped in the fastapi-offline wheel (no CDN).
-    swagger = StaticFiles(directory=Path(fastapi_offline.__file__).parent / "static")
+    swagger = CachedStaticFiles(directory=Path(fastapi_offline.__file__).parent / "static")
     app.mount("/docs/assets", swagger, name="swagger")
     _include_routers(app)
     return app
