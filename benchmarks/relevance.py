@@ -122,6 +122,7 @@ def main() -> None:
         "--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "dp-relevance"
     )
     parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
+    parser.add_argument("--skip-sqlite", action="store_true", help="with --postgres: only it")
     parser.add_argument("--verbose", action="store_true", help="list the queries missed")
     args = parser.parse_args()
 
@@ -135,7 +136,8 @@ def main() -> None:
     store = open_store(settings, migrate_schema=True)
     load(store, args.model)
     print(f"{len(queries)} queries, 12,203 papers, embeddings: {args.model}")
-    report("sqlite", evaluate(store, queries, MODES), args.verbose)
+    if not args.skip_sqlite:
+        report("sqlite", evaluate(store, queries, MODES), args.verbose)
     if args.postgres:
         report("postgresql", evaluate(postgres_copy(store, settings), queries, MODES), args.verbose)
 

@@ -123,7 +123,9 @@ def test_why_lists_matched_words(papers):
 def test_pagination_and_total(papers):
     first = lexical(papers, "quaffle", limit=2)
     second = lexical(papers, "quaffle", limit=2, offset=2)
-    assert first.total == second.total == 4
+    # tantivy does not count past the page (a lower bound), PostgreSQL counts.
+    assert first.total == 4 if first.total_exact else first.total > 2
+    assert second.total_exact and second.total == 4
     assert len(set(ids(first)) | set(ids(second))) == 4
 
 

@@ -57,7 +57,7 @@ def test_search_page_filters_sort_and_pages(client):
     page = client.get("/search", params={"q": "model", "mode": "lexical", "sort": "date"})
     assert 'rel="next"' in page.text and "p=1" in page.text
     second = client.get("/search", params={"q": "model", "mode": "lexical", "sort": "date", "p": 1})
-    assert second.status_code == 200 and "Page 2 of" in second.text
+    assert second.status_code == 200 and "Page 2" in second.text
 
 
 def test_search_page_explains_a_bad_query(client):
