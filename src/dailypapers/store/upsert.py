@@ -320,6 +320,13 @@ def _memoized(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return memo
 
 
+def _holds_datetimes(type_: Any) -> bool:
+    try:
+        return type_.python_type is datetime
+    except NotImplementedError:  # a type that does not say: convert each value
+        return False
+
+
 def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """A bulk INSERT through the driver's executemany.
 
@@ -330,7 +337,7 @@ def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> 
     columns = tuple(rows[0])
     sql, processors = _insert_plan(table, columns, connection.dialect)
     convert = [
-        (i, _memoized(proc) if table.c[name].type.python_type is datetime else proc)
+        (i, _memoized(proc) if _holds_datetimes(table.c[name].type) else proc)
         for i, (name, proc) in enumerate(zip(columns, processors, strict=True))
         if proc is not None
     ]
