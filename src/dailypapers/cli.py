@@ -87,6 +87,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, min=1, help="Worker processes."),
+    access_log: bool = typer.Option(
+        True, "--access-log/--no-access-log", help="Log one line per request (costs throughput)."
+    ),
 ) -> None:
     """Serve the site and the JSON API."""
     import uvicorn
@@ -99,7 +102,10 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        access_log=access_log,
         proxy_headers=True,
+        http="httptools",
+        loop="uvloop",
     )
 
 

@@ -134,3 +134,18 @@ def test_date_picker_jumps_to_a_day(client):
     assert response.status_code == 303 and response.headers["location"] == "/date/2025-01-03"
     assert client.get("/date?d=not-a-day").status_code == 400
     assert 'type="date" name="d" value="2025-01-07"' in client.get("/").text
+
+
+def test_paper_page_offers_save_for_later_to_a_logged_in_reader(client, alice):
+    assert "Save for later" in client.get("/papers/2501.00003").text
+    saved = client.post(
+        "/papers/2501.00003/save",
+        data={"saved": "1", "next": "/papers/2501.00003", "csrf_token": alice},
+        follow_redirects=True,
+    )
+    assert saved.status_code == 200
+    assert "Saved ✓" in saved.text
+
+
+def test_paper_page_has_no_save_button_for_visitors(client):
+    assert "Save for later" not in client.get("/papers/2501.00003").text

@@ -12,6 +12,7 @@ from dailypapers.errors import NotFound
 from dailypapers.feed.listing import cached_listing, current_month, current_week
 from dailypapers.feed.papers import paper_detail, user_profile
 from dailypapers.feed.periods import day_period, parse_day, parse_month, parse_week
+from dailypapers.rank.recommend import saved_ids
 from dailypapers.rank.trending import FORMULA, GRAVITY, WINDOW_DAYS, trending_cards
 from dailypapers.web.deps import OptionalUser, SessionDep
 from dailypapers.web.templating import render
@@ -128,7 +129,14 @@ def paper_page(
         context = {"arxiv_id": arxiv_id[:80], "message": str(exc)}
         return render(request, "paper_missing.html", context, status_code=404)
     comments = list_comments(session=session, paper=detail.paper, viewer=user)
-    return render(request, "paper.html", {"detail": detail, "comments": comments})
+    is_saved = bool(user) and bool(saved_ids(session, user.id, [detail.paper.id]))
+    context = {
+        "detail": detail,
+        "comments": comments,
+        "paper_arxiv_id": detail.paper.arxiv_id,
+        "is_saved": is_saved,
+    }
+    return render(request, "paper.html", context)
 
 
 @router.get("/users/{username}")
