@@ -149,3 +149,12 @@ def test_paper_page_offers_save_for_later_to_a_logged_in_reader(client, alice):
 
 def test_paper_page_has_no_save_button_for_visitors(client):
     assert "Save for later" not in client.get("/papers/2501.00003").text
+
+
+def test_head_is_answered_like_get_without_a_body(client):
+    get = client.get("/papers/2501.00003")
+    head = client.head("/papers/2501.00003")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert client.head("/papers/2501.99999").status_code == 404

@@ -23,7 +23,7 @@ from dailypapers.rank.trending import TrendingCache
 from dailypapers.store.db import open_store
 from dailypapers.web import errors
 from dailypapers.web.ratelimit import SlidingWindowLimiter
-from dailypapers.web.security import SecurityHeadersMiddleware, verify_csrf
+from dailypapers.web.security import HeadAsGetMiddleware, SecurityHeadersMiddleware, verify_csrf
 
 STATIC = Path(__file__).parent / "static"
 
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.base_url.startswith("https://"),
         max_age=30 * 24 * 3600,
     )
+    app.add_middleware(HeadAsGetMiddleware)
     errors.install(app)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     # Swagger UI's own files, shipped in the fastapi-offline wheel (no CDN).
