@@ -106,6 +106,15 @@ def test_api_search_bad_input_is_a_json_4xx(client, params, status):
     assert answer.json()["error"]
 
 
+def test_api_search_puts_a_named_paper_first(client):
+    answer = client.get("/api/papers/search", params={"q": "2406.90003 zorbulating"})
+    assert answer.status_code == 200
+    items = answer.json()
+    assert items[0]["paper"]["id"] == "2406.90003"
+    assert "arXiv id" in items[0]["search"]["why"]
+    assert items[0]["search"]["score"] > items[1]["search"]["score"]
+
+
 def test_api_search_accepts_the_largest_limit(client):
     assert client.get("/api/papers/search", params={"q": "model", "limit": 120}).status_code == 200
 

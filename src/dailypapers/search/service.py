@@ -121,7 +121,8 @@ def search_papers(
         ranked = fuse(store, parsed, lexical_list, semantic, mode=mode)
         total = max(lexical.total if lexical else 0, len(ranked))
     if pinned is not None:
-        ranked = [Candidate(pinned, float("inf"))] + [c for c in ranked if c.paper_id != pinned]
+        top = max((c.score for c in ranked), default=0.0)
+        ranked = [Candidate(pinned, top + 1.0)] + [c for c in ranked if c.paper_id != pinned]
         total = max(total, 1)
 
     page = ranked[offset:wanted]
