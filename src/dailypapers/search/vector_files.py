@@ -1,7 +1,7 @@
 """Vectors in files beside the SQLite database: float32 rows on disk plus a faiss ANN index.
 
 Layout of the folder (all derived data: `dailypapers index --rebuild` recreates it):
-- `manifest.json` — model, dim, row count, how many rows the graph covers, metadata; replaced
+- `manifest.json` — model, dim, row count, how many rows the ANN index covers, metadata; replaced
   atomically, so readers never see a half-written state;
 - `rows-<gen>.f32` / `ids-<gen>.i64` / `stamps-<gen>.f64` — append-only rows: vector, paper id
   (-1 once removed or replaced), the paper's modified_at it was embedded from;
@@ -9,9 +9,9 @@ Layout of the folder (all derived data: `dailypapers index --rebuild` recreates 
   lists (IVF, ~2·√N k-means cells) of 8-bit codes; the candidates from the cells nearest the
   query are re-ranked with the exact float32 rows. Rows after those (the tail) are searched
   exactly, so a new paper is searchable at once; `flush()` folds a long tail into the index.
-Below `EXACT_MAX` live rows there is no graph at all: an exact matrix product is fast enough.
+Below `EXACT_MAX` live rows there is no ANN index: an exact matrix product is fast enough.
 Writers (the CLI, the web process saving a paper) serialise on a lock file; readers in other
-processes notice a new manifest by its mtime and reopen.
+processes notice a new manifest (a new inode) and reopen.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy as np
 from dailypapers.search.vectors import as_query, top_k
 
 EXACT_MAX = 20_000  # live rows below which search is an exact matrix product
-TAIL_MAX = 5_000  # rows outside the graph before `flush` folds them in
+TAIL_MAX = 5_000  # rows outside the ANN index before `flush` folds them in
 DEAD_MAX = 0.25  # fraction of dead rows that triggers a compaction on `flush`
 # IVF over HNSW: on 1M clustered vectors HNSW32 (efSearch 96) reached Recall@10 0.90 after an
 # 11-minute build; IVF-SQ8 builds in a fraction of that and, probing enough cells, is exact in
