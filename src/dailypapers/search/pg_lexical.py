@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 # ts_rank's weights are {D, C, B, A}, each at most 1.
 WEIGHTS = f"{{0.0, {ABSTRACT_WEIGHT / TITLE_WEIGHT:.3f}, {AUTHORS_WEIGHT / TITLE_WEIGHT:.3f}, 1.0}}"
 NORMALISATION = 1  # divide by 1 + log(document length)
-DF_CAP = 50_000  # a word in more papers than this is common: its exact count matters little
 DF_TTL = 600.0  # seconds a document frequency is reused
 ANY_WORDS = 3  # any-word matching uses this many of the rarest words
 _df_cache: dict[tuple[str, str, str], tuple[int, float]] = {}
@@ -240,47 +239,58 @@ class PostgresLexicalIndex:
         return [r[0] for r in rows], [float(r[1]) for r in rows], int(total), kind
 
     def _idf(self, units: list[tuple[str, str]], params: dict[str, Any]) -> list[float]:
-        """bm25's idf of each word or phrase, from (capped, cached) document frequencies."""
+        """bm25's idf of each word or phrase, from cached document frequencies."""
         documents = self._documents()
-        weights = []
-        for sql, text_ in units:
-            key = (self.store.settings.db_url, sql.split("'")[1], text_)
-            cached = _df_cache.get(key)
-            if cached is None or cached[1] < time.monotonic():
-                common = self._common_frequency(text_, documents)
-                if common is not None:
-                    cached = (common, time.monotonic() + DF_TTL)
-                    _df_cache[key] = cached
-            if cached is None or cached[1] < time.monotonic():
-                names = set(re.findall(r":(p\d+)", sql))
-                count = self._execute(
-                    "SELECT count(*) FROM (SELECT 1 FROM papers p"  # noqa: S608
-                    f" WHERE p.search_tsv @@ ({sql}) LIMIT :cap) t",
-                    {**{n: params[n] for n in names}, "cap": DF_CAP},
-                )[0][0]
-                cached = (int(count), time.monotonic() + DF_TTL)
-                _df_cache[key] = cached
-            df = cached[0]
-            weights.append(math.log(1 + (documents - df + 0.5) / (df + 0.5)))
-        return weights
+        now = time.monotonic()
+        keys = [(self.store.settings.db_url, sql.split("'")[1], text_) for sql, text_ in units]
+        missing = [i for i, key in enumerate(keys) if _df_cache.get(key, (0, 0.0))[1] < now]
+        if missing:
+            found = self._frequencies([units[i] for i in missing], params, documents)
+            for i, df in zip(missing, found, strict=True):
+                _df_cache[keys[i]] = (df, now + DF_TTL)
+        return [
+            math.log(1 + (documents - df + 0.5) / (df + 0.5))
+            for df in (_df_cache[key][0] for key in keys)
+        ]
 
-    def _common_frequency(self, text_: str, documents: int) -> int | None:
-        """A common word's document frequency from the planner's statistics, without a scan.
+    def _frequencies(
+        self, units: list[tuple[str, str]], params: dict[str, Any], documents: int
+    ) -> list[int]:
+        """Document frequencies in two round trips at most, whatever the number of words.
 
-        After ANALYZE, pg_stats lists the most common lexemes of search_tsv with the share of
-        rows holding each; counting such a word's matches would read a large part of the table.
-        Rare words are not listed and are counted (their GIN posting lists are short).
+        A common word's comes from the planner's statistics (after ANALYZE, pg_stats lists the
+        most common lexemes of search_tsv with the share of rows holding each), since counting
+        it would read much of the table; the others are counted together through the GIN index
+        (rare words have short posting lists).
         """
+        found: list[int | None] = [None] * len(units)
         common = self._most_common()
-        if not common:
-            return None
-        lexemes = self._execute(
-            "SELECT array(SELECT lexeme FROM unnest(to_tsvector('english', :t)))", {"t": text_}
-        )[0][0]
-        shares = [common.get(lexeme) for lexeme in lexemes or []]
-        if not shares or any(share is None for share in shares):
-            return None
-        return int(min(shares) * documents)  # a phrase is at most as common as its rarest word
+        if common:
+            rows = self._execute(
+                "SELECT t.n, array(SELECT lexeme FROM unnest(to_tsvector('english', t.v)))"
+                " FROM unnest(CAST(:texts AS text[])) WITH ORDINALITY AS t(v, n)",
+                {"texts": [text_ for _, text_ in units]},
+            )
+            for number, lexemes in rows:
+                shares = [common.get(lexeme) for lexeme in lexemes or []]
+                if shares and all(share is not None for share in shares):
+                    # A phrase is at most as common as its rarest word.
+                    found[number - 1] = int(min(shares) * documents)
+        rest = [i for i, df in enumerate(found) if df is None]
+        if rest:
+            counts = ", ".join(
+                f"count(*) FILTER (WHERE p.search_tsv @@ ({units[i][0]}))" for i in rest
+            )
+            either = " || ".join(f"({units[i][0]})" for i in rest)
+            names = {n for i in rest for n in re.findall(r":(p\d+)", units[i][0])}
+            row = self._execute(
+                f"SELECT {counts} FROM papers p WHERE p.search_tsv @@ ({either})",  # noqa: S608
+                {n: params[n] for n in names},
+                use_index=True,
+            )[0]
+            for i, count in zip(rest, row, strict=True):
+                found[i] = int(count)
+        return [int(df or 0) for df in found]
 
     def _most_common(self) -> dict[str, float]:
         key = self.store.settings.db_url
