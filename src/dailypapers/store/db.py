@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
@@ -14,6 +15,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from dailypapers.config import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _json_dumps(value: object) -> str:
+    # Keep non-ASCII as is: PostgreSQL's full-text column reads the JSON text of the authors, and
+    # "Bal\u00e1zs" (an escape) would not match a search for "Balázs".
+    return orjson.dumps(value).decode()
+
+
+_JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
@@ -33,10 +43,10 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **_JSON)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **_JSON)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
