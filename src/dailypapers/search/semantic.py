@@ -32,6 +32,15 @@ def query_vector(store: Store, text: str):  # noqa: ANN201
     return get_embedder(model).embed([text])[0], index
 
 
+def model_weight(store: Store) -> float:
+    """How much the semantic ranking counts in fusion, for the model the index was built with."""
+    from dailypapers.search.fusion import MODEL_WEIGHTS, SEMANTIC_WEIGHT
+    from dailypapers.search.vectors import open_vector_index
+
+    model = open_vector_index(store).meta().get("model")
+    return MODEL_WEIGHTS.get(model or "", SEMANTIC_WEIGHT)
+
+
 def semantic_candidates(
     store: Store, query: ParsedQuery, filters: Filters, engine: LexicalIndex, *, k: int
 ) -> list[Candidate]:

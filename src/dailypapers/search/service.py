@@ -18,7 +18,7 @@ from dailypapers.errors import BadQuery
 from dailypapers.search.fusion import Candidate, fuse
 from dailypapers.search.lexical import Filters, Sort, lexical_index
 from dailypapers.search.query import ParsedQuery, parse_query
-from dailypapers.search.semantic import semantic_candidates
+from dailypapers.search.semantic import model_weight, semantic_candidates
 from dailypapers.search.why import explain
 from dailypapers.store.models import Paper
 
@@ -118,7 +118,8 @@ def search_papers(
             if lexical
             else []
         )
-        ranked = fuse(store, parsed, lexical_list, semantic, mode=mode)
+        weight = model_weight(store) if semantic else 1.0
+        ranked = fuse(store, parsed, lexical_list, semantic, mode=mode, semantic_weight=weight)
         total = max(lexical.total if lexical else 0, len(ranked))
     if pinned is not None:
         top = max((c.score for c in ranked), default=0.0)
