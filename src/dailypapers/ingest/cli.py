@@ -184,6 +184,11 @@ def init(
         _remember_demo({"sha256": digest, "papers": summary.read, "file": DEMO_FILE})
         if summary.skipped:
             raise typer.Exit(1)
+    # The demo's one big batch is too large to embed inline: embed it now, so semantic search and
+    # similar papers work on the first page a new user opens.
+    from dailypapers.search.index_cli import index_command
+
+    index_command(model=None, rebuild=False, progress=True)
 
 
 def _demo_state() -> dict:
