@@ -7,6 +7,7 @@ import re
 import pytest
 from arxiv_stub import serve_file
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from web_support import csrf_from, log_in, make_user
 
 from dailypapers.store.models import Paper
@@ -124,6 +125,7 @@ def test_edit_and_delete_own_comment_only(app, client, alice):
 
 
 def test_admin_hides_comments_and_papers(app, client, alice):
+    assert "2501.00003" in client.get("/api/papers/search?q=retrieval+agents").text
     client.post("/papers/2501.00003/comments", data={"body": "spam spam", "csrf_token": alice})
     (cid,) = comment_ids(client.get("/papers/2501.00003").text)
     assert client.post(f"/comments/{cid}/hide", data={"csrf_token": alice}).status_code == 403
@@ -142,6 +144,19 @@ def test_admin_hides_comments_and_papers(app, client, alice):
     assert client.get("/papers/2501.00003").status_code == 404
     assert client.get("/api/papers/2501.00003").status_code == 404
     assert "2501.00003" not in client.get("/date/2025-01-06").text
+    assert "2501.00003" not in client.get("/api/papers/search?q=retrieval+agents").text
+
+
+def test_hiding_a_paper_marks_it_changed_for_the_derived_indexes(app, client):
+    store = app.state.store
+    with store.session() as session:
+        before = session.scalar(select(Paper.modified_at).where(Paper.arxiv_id == "2501.00003"))
+    make_user(store, "root", admin=True)
+    admin = log_in(client, "root")
+    client.post("/papers/2501.00003/hide", data={"csrf_token": admin})
+    with store.session() as session:
+        after = session.scalar(select(Paper.modified_at).where(Paper.arxiv_id == "2501.00003"))
+    assert after > before
 
 
 def test_profile_lists_upvotes_and_submissions(client, alice):

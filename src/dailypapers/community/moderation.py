@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from dailypapers.community.comments import get_comment
 from dailypapers.errors import Forbidden
 from dailypapers.store.models import Comment, Paper, User
+from dailypapers.timeutil import utcnow
 
 
 def _admin(user: User) -> None:
@@ -24,5 +25,7 @@ def set_comment_hidden(*, session: Session, admin: User, comment_id: int, hidden
 def set_paper_hidden(*, session: Session, admin: User, paper: Paper, hidden: bool) -> Paper:
     """A hidden paper leaves every listing, feed and API answer; admins still see its page."""
     _admin(admin)
-    paper.hidden = hidden
+    if paper.hidden != hidden:
+        paper.hidden = hidden
+        paper.modified_at = utcnow()  # derived indexes catch up from modified_at
     return paper

@@ -18,6 +18,7 @@ from dailypapers.community.submit import submit_paper
 from dailypapers.community.votes import has_voted, set_vote
 from dailypapers.errors import BadArxivId, DailyPapersError, NotFound
 from dailypapers.feed.papers import get_paper
+from dailypapers.store.events import papers_changed
 from dailypapers.store.models import Paper
 from dailypapers.web.deps import (
     AdminUser,
@@ -123,6 +124,7 @@ def paper_hide(
     paper = get_paper(session, arxiv_id, viewer=admin)
     set_paper_hidden(session=session, admin=admin, paper=paper, hidden=hidden in ("1", "true"))
     session.commit()
+    papers_changed(request.app.state.store, [paper.id])
     data_changed(request.app)
     return RedirectResponse(_paper_path(paper), status_code=303)
 
