@@ -94,7 +94,15 @@ def serve(
     """Serve the site and the JSON API."""
     import uvicorn
 
-    store()  # migrate before the workers start
+    db = store()  # migrate before the workers start
+    # Catch the lexical index up once here (after an import, a crash, a restore), not in the
+    # first request of every worker.
+    from dailypapers.search.lexical import lexical_index
+
+    try:
+        lexical_index(db).ensure_current(db)
+    finally:
+        db.dispose()
     uvicorn.run(
         "dailypapers.web.app:create_app",
         factory=True,
