@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -15,6 +16,7 @@ def test_single_head():
     assert len(heads) == 1, f"migration history has several heads: {heads}"
 
 
+@pytest.mark.filterwarnings("ignore:Did not recognize type 'vector'")
 def test_migrated_schema_matches_models(store):
     with store.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": False})
