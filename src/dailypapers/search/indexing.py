@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from dailypapers.search.lexical import lexical_index
 from dailypapers.store.events import on_papers_changed
@@ -15,7 +15,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-@on_papers_changed
-def update_lexical_index(store: Store, paper_ids: Sequence[int]) -> None:
+def update_lexical_index(
+    store: Store, paper_ids: Sequence[int], rows: Mapping[int, Mapping[str, Any]] | None = None
+) -> None:
     """Re-index the papers a committed batch inserted or changed."""
-    lexical_index(store).index(store, paper_ids)
+    index = lexical_index(store)
+    if rows and hasattr(index, "index_rows"):
+        index.index_rows(store, paper_ids, rows)
+    else:
+        index.index(store, paper_ids)
+
+
+update_lexical_index.accepts_rows = True  # type: ignore[attr-defined]
+on_papers_changed(update_lexical_index)

@@ -7,8 +7,9 @@ fraction of that, which matters when the listener follows a million-paper import
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
+from typing import Any
 
 import orjson
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from dailypapers.search.lexical import IndexDoc
 from dailypapers.timeutil import parse_datetime
 
+_STORED = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy writes DateTime to SQLite (UTC here)
 _SELECT = """
 SELECT p.id, p.arxiv_id, p.title, p.abstract, p.authors, p.categories, p.published_at,
        p.code_url, p.withdrawn, p.hidden, p.imported_upvotes, p.modified_at, l.date
@@ -40,6 +42,27 @@ def _doc(row: tuple) -> IndexDoc:
         hidden=bool(hidden),
         votes=votes or 0,
         modified_at=modified,  # stored text, same format for every row: compared as text
+    )
+
+
+def doc_of_row(paper_id: int, row: Mapping[str, Any]) -> IndexDoc:
+    """The document of a row the upsert just inserted (its values, not read back)."""
+    listed = row.get("date")
+    published = row.get("published_at")
+    return IndexDoc(
+        id=paper_id,
+        arxiv_id=row["arxiv_id"],
+        title=row.get("title") or "",
+        abstract=row.get("abstract") or "",
+        authors=list(row.get("authors") or ()),
+        categories=list(row.get("categories") or ()),
+        day=listed or (published.date() if published else None),
+        has_code=bool(row.get("code_url")),
+        withdrawn=bool(row.get("withdrawn")),
+        hidden=bool(row.get("hidden")),
+        votes=row.get("imported_upvotes") or 0,
+        # The text SQLite stores (UTC), so watermarks compare the same as read-back documents.
+        modified_at=row["modified_at"].strftime(_STORED),
     )
 
 

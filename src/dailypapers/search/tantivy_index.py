@@ -23,17 +23,17 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import tantivy
 from sqlalchemy import func, select
 from tantivy import Occur, Query
 
 from dailypapers.search.lexical import Filters, IndexDoc, LexicalResult, Sort
-from dailypapers.search.sqlite_docs import iter_docs, newest, read_docs
+from dailypapers.search.sqlite_docs import doc_of_row, iter_docs, newest, read_docs
 from dailypapers.search.tantivy_query import build_query, filter_clauses
 from dailypapers.search.tantivy_schema import SCHEMA, SCHEMA_VERSION, document_of, open_index
 from dailypapers.store.models import Paper, SyncState
@@ -215,6 +215,16 @@ class TantivyIndex:
 
     def index(self, store: Store, paper_ids: Sequence[int]) -> None:
         """Replace the documents of these papers (called after their batch committed)."""
+        self.index_rows(store, paper_ids, {})
+
+    def index_rows(
+        self, store: Store, paper_ids: Sequence[int], rows: Mapping[int, Mapping[str, Any]]
+    ) -> None:
+        """Like `index`, building the documents of the papers in `rows` from those values.
+
+        A bulk import hands over the rows it just inserted: reading them back costs more than
+        indexing them. Ids without a row are read from the database.
+        """
         with self._lock:
             if not self._checked:
                 self._checked = True
@@ -227,12 +237,16 @@ class TantivyIndex:
                 self._defer(paper_ids)
                 return
             self._replay_pending(store, writer)
-            with store.session() as session:
-                docs = read_docs(session, paper_ids)
+            docs = [doc_of_row(i, rows[i]) for i in paper_ids if i in rows]
+            unread = [i for i in paper_ids if i not in rows]
+            if unread:
+                with store.session() as session:
+                    read = read_docs(session, unread)
+                docs += read
+                present = {doc.id for doc in read}
+                for gone in set(unread) - present:  # deleted from the database
+                    writer.delete_documents_by_term("id", gone)
             self._add(writer, docs, replace=None)
-            present = {doc.id for doc in docs}
-            for gone in set(paper_ids) - present:  # deleted from the database
-                writer.delete_documents_by_term("id", gone)
             if time.monotonic() - self._last_commit >= COMMIT_INTERVAL:
                 self._commit()
             else:

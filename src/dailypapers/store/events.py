@@ -6,14 +6,14 @@ they are imported lazily on the first notification so the store does not depend 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from dailypapers.store.db import Store
 
-Listener = Callable[["Store", Sequence[int]], None]
+Listener = Callable[..., None]  # (store, paper_ids) or, with `accepts_rows`, also rows=
 
 LISTENER_MODULES: tuple[str, ...] = (
     "dailypapers.search.indexing",
@@ -24,7 +24,11 @@ _loaded = False
 
 
 def on_papers_changed(listener: Listener) -> Listener:
-    """Register `listener(store, paper_ids)`, called after a batch of papers is committed."""
+    """Register `listener(store, paper_ids)`, called after a batch of papers is committed.
+
+    A listener with the attribute `accepts_rows = True` is called as
+    `listener(store, paper_ids, rows=...)` when the writer has the rows (see papers_changed).
+    """
     if listener not in _listeners:
         _listeners.append(listener)
     return listener
@@ -38,10 +42,20 @@ def _load() -> None:
         _loaded = True
 
 
-def papers_changed(store: Store, paper_ids: Sequence[int]) -> None:
-    """Tell every listener that these papers were inserted or changed (after commit)."""
+def papers_changed(
+    store: Store, paper_ids: Sequence[int], *, rows: Mapping[int, Mapping[str, Any]] | None = None
+) -> None:
+    """Tell every listener that these papers were inserted or changed (after commit).
+
+    `rows` (paper id -> the column values just written, for some or all of the ids) spares a
+    listener marked `accepts_rows` reading those papers back: bulk imports pass the rows they
+    inserted. Callers that have no rows (moderation, catch-up) pass ids only.
+    """
     if not paper_ids:
         return
     _load()
     for listener in _listeners:
-        listener(store, paper_ids)
+        if rows and getattr(listener, "accepts_rows", False):
+            listener(store, paper_ids, rows=rows)
+        else:
+            listener(store, paper_ids)

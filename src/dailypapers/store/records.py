@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -57,6 +58,9 @@ class UpsertResult:
     changed: int = 0
     unchanged: int = 0
     changed_ids: list[int] = field(default_factory=list)  # paper ids inserted or changed
+    # The rows this batch inserted (paper id -> column values, with the listing's `date`):
+    # handed to the papers-changed listeners so they need not read them back. Not summed.
+    new_rows: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def add(self, other: UpsertResult) -> None:
         self.new += other.new

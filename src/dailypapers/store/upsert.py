@@ -224,9 +224,11 @@ def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> UpsertRes
                 select(PAPERS.c.arxiv_id, PAPERS.c.id).where(PAPERS.c.arxiv_id.in_(new_ids))
             )
         }
-        for arxiv_id in new_ids:
-            paper_ids[arxiv_id] = inserted[arxiv_id]
-            result.changed_ids.append(inserted[arxiv_id])
+        for row in new_rows:
+            paper_id = inserted[row["arxiv_id"]]
+            paper_ids[row["arxiv_id"]] = paper_id
+            result.changed_ids.append(paper_id)
+            result.new_rows[paper_id] = row
         result.new = len(new_rows)
 
     updates: list[dict[str, Any]] = []
@@ -258,6 +260,8 @@ def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> UpsertRes
         if record.listing is not None and paper_id not in listed:
             listed.add(paper_id)
             listing = record.listing
+            if current is None:
+                result.new_rows[paper_id]["date"] = listing.date
             listing_rows.append(
                 {
                     "paper_id": paper_id,
@@ -368,5 +372,6 @@ def save_papers(store: Store, records: Sequence[PaperRecord]) -> UpsertResult:
     """
     with store.session() as session:
         result = upsert_papers(session, records)
-    papers_changed(store, result.changed_ids)
+    papers_changed(store, result.changed_ids, rows=result.new_rows)
+    result.new_rows = {}  # the listeners have them; a caller summing results keeps no rows
     return result
