@@ -65,6 +65,7 @@ class TantivyIndex:
         self._uncommitted: list[IndexDoc] = []  # added, not committed yet (their modified_at)
         self._max_id = 0  # highest paper id in the index: higher ids need no delete first
         self._last_commit = 0.0
+        self._last_index = 0.0  # when the listener last added documents (monotonic)
         self._timer: threading.Timer | None = None
         self._checked = False
         atexit.register(self.close)
@@ -247,10 +248,10 @@ class TantivyIndex:
                 for gone in set(unread) - present:  # deleted from the database
                     writer.delete_documents_by_term("id", gone)
             self._add(writer, docs, replace=None)
-            if time.monotonic() - self._last_commit >= COMMIT_INTERVAL:
+            self._last_index = time.monotonic()
+            if self._last_index - self._last_commit >= COMMIT_INTERVAL:
                 self._commit()
-            else:
-                self._schedule_commit()
+            self._schedule_commit()
 
     def _add(
         self, writer: tantivy.IndexWriter, docs: list[IndexDoc], *, replace: bool | None
@@ -277,11 +278,30 @@ class TantivyIndex:
                 self._write_state(watermark=latest.isoformat())
             self._uncommitted = []
 
-    def _schedule_commit(self) -> None:
-        if self._timer is None or not self._timer.is_alive():
-            self._timer = threading.Timer(COMMIT_INTERVAL, self.flush, kwargs={"release": True})
+    def _schedule_commit(self, delay: float = COMMIT_INTERVAL) -> None:
+        timer = self._timer
+        if timer is None or not timer.is_alive() or timer is threading.current_thread():
+            self._timer = threading.Timer(delay, self._after_burst)
             self._timer.daemon = True
             self._timer.start()
+
+    def _after_burst(self) -> None:
+        """Commit what waits; once no batch came for COMMIT_INTERVAL, release the writer.
+
+        Releasing in the middle of a burst would cost a wait for the merging threads and a
+        fresh writer for the next batch: a bulk import keeps the writer while it runs.
+        """
+        with self._lock:
+            if self._writer is None:
+                return
+            now = time.monotonic()
+            idle = now - self._last_index
+            if idle < COMMIT_INTERVAL:
+                if self._uncommitted and now - self._last_commit >= COMMIT_INTERVAL:
+                    self._commit()
+                self._schedule_commit(COMMIT_INTERVAL - idle)
+                return
+            self.flush(release=True)
 
     def flush(self, *, release: bool = False) -> None:
         """Commit what is pending; with `release`, let other processes write again."""
