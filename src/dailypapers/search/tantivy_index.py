@@ -67,6 +67,7 @@ class TantivyIndex:
         self._last_commit = 0.0
         self._last_index = 0.0  # when the listener last added documents (monotonic)
         self._timer: threading.Timer | None = None
+        self._committer: threading.Thread | None = None
         self._checked = False
         atexit.register(self.close)
 
@@ -250,8 +251,26 @@ class TantivyIndex:
             self._add(writer, docs, replace=None)
             self._last_index = time.monotonic()
             if self._last_index - self._last_commit >= COMMIT_INTERVAL:
-                self._commit()
+                self._commit_beside()
             self._schedule_commit()
+
+    def _commit_beside(self) -> None:
+        """Commit in a thread of its own, so the importer parses its next batch meanwhile.
+
+        tantivy releases the GIL while it waits for its indexing threads and writes segments;
+        the lock keeps the next batch's documents out until the commit is done.
+        """
+        if self._committer is not None and self._committer.is_alive():
+            return
+        self._last_commit = time.monotonic()  # not due again while this one runs
+        self._committer = threading.Thread(target=self._commit_logged, daemon=True)
+        self._committer.start()
+
+    def _commit_logged(self) -> None:
+        try:
+            self.flush()
+        except Exception:  # the watermark did not move: the next commit or `sync` catches up
+            log.exception("lexical index: commit failed")
 
     def _add(
         self, writer: tantivy.IndexWriter, docs: list[IndexDoc], *, replace: bool | None
