@@ -12,7 +12,7 @@ Merge rules, so that re-importing changes nothing and sources can overlap:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -306,9 +306,39 @@ def _insert_plan(
     # Identifiers come from the table metadata, values are bound: nothing here is user input.
     sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({markers})"  # noqa: S608
     processors = tuple(
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+        _fast_datetime(processor)
+        if dialect.name == "sqlite" and _holds_datetimes(table.c[name].type)
+        else processor
+        for name in columns
+        for processor in [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)]
     )
     return sql, processors
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    """UTC as SQLite stores it ('YYYY-MM-DD HH:MM:SS.ffffff'), by C code: ~3x SQLAlchemy's."""
+    if value.tzinfo is not UTC:
+        value = as_utc(value)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _fast_datetime(
+    processor: Callable[[Any], Any] | None,
+) -> Callable[[Any], Any] | None:
+    """`_sqlite_datetime` where it writes exactly what the column's own processor writes."""
+    if processor is None:
+        return None
+    samples = (
+        datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=UTC),
+        datetime(1999, 1, 1, tzinfo=UTC),
+        datetime(2024, 6, 1, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=-7))),
+        datetime(2024, 6, 1, 1, 2, 3),
+    )
+    try:
+        same = all(processor(s) == _sqlite_datetime(s) for s in samples)
+    except (TypeError, ValueError):
+        same = False
+    return _sqlite_datetime if same else processor
 
 
 def _memoized(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -325,8 +355,10 @@ def _memoized(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _holds_datetimes(type_: Any) -> bool:
+    # A TypeDecorator (UTCDateTime) says `object`: its impl tells what it stores.
+    inner = getattr(type_, "impl", type_)
     try:
-        return type_.python_type is datetime
+        return inner.python_type is datetime
     except NotImplementedError:  # a type that does not say: convert each value
         return False
 
