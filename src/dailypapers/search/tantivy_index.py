@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 STATE_KEY = "search.lexical"
 COMMIT_INTERVAL = 1.0  # seconds between commits during a burst
 WRITER_HEAP = 128_000_000  # bytes, split between the threads
-WRITER_THREADS = 2  # indexing threads: they run beside the importer's Python
+WRITER_THREADS = 1  # one indexing thread: the importer's Python keeps the other core
 LOCK_WAIT = 15.0  # seconds a writer waits for another process's lock before deferring
 
 
