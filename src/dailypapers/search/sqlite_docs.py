@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -62,8 +63,14 @@ def doc_of_row(paper_id: int, row: Mapping[str, Any]) -> IndexDoc:
         hidden=bool(row.get("hidden")),
         votes=row.get("imported_upvotes") or 0,
         # The text SQLite stores (UTC), so watermarks compare the same as read-back documents.
-        modified_at=row["modified_at"].strftime(_STORED),
+        modified_at=_stored_text(row["modified_at"]),
     )
+
+
+@lru_cache(maxsize=8)
+def _stored_text(moment: datetime) -> str:
+    """A batch's rows share one modified_at: format it once."""
+    return moment.strftime(_STORED)
 
 
 def newest(docs: Iterable[IndexDoc]) -> datetime | None:
