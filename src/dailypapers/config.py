@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     # arXiv asks API and OAI-PMH clients to wait 3 s between calls; lower it only for local mirrors.
     harvest_delay: float = Field(default=3.0, ge=0, validation_alias="DAILYPAPERS_HARVEST_DELAY")
     harvest_retries: int = Field(default=4, ge=1, validation_alias="DAILYPAPERS_HARVEST_RETRIES")
-    harvest_timeout: float = Field(default=30.0, gt=0, validation_alias="DAILYPAPERS_HARVEST_TIMEOUT")
+    harvest_timeout: float = Field(
+        default=30.0, gt=0, validation_alias="DAILYPAPERS_HARVEST_TIMEOUT"
+    )
     # Requests per minute: log-in/sign-up attempts per client address, and writes (votes,
     # comments, submissions) per user. Counted in each server process.
     rate_limit_auth: int = Field(default=10, ge=1, validation_alias="DAILYPAPERS_RATE_LIMIT_AUTH")
@@ -62,7 +64,9 @@ class Settings(BaseSettings):
     embedder: Literal["auto", "minilm", "static"] = Field(
         default="auto", validation_alias="DAILYPAPERS_EMBEDDER"
     )
-    embed_inline_max: int = Field(default=256, ge=0, validation_alias="DAILYPAPERS_EMBED_INLINE_MAX")
+    embed_inline_max: int = Field(
+        default=256, ge=0, validation_alias="DAILYPAPERS_EMBED_INLINE_MAX"
+    )
 
     @field_validator("tz")
     @classmethod
