@@ -39,8 +39,9 @@ def model_dir() -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dims", type=int, default=256, help="PCA dimensions")
-    parser.add_argument("--check-data", type=Path, default=ROOT.parent / "shared" / "data" /
-                        "hf_daily_papers.jsonl")
+    parser.add_argument(
+        "--check-data", type=Path, default=ROOT.parent / "shared" / "data" / "hf_daily_papers.jsonl"
+    )
     args = parser.parse_args()
 
     import numpy as np

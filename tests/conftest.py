@@ -92,9 +92,7 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
     else:
         server = request.getfixturevalue("pg_server")
         url = _pg_database(server, request.getfixturevalue("pg_template"))
-    return Settings(
-        data_dir=data_dir, database_url=url, secret_key="test-secret-key", tz="UTC"
-    )
+    return Settings(data_dir=data_dir, database_url=url, secret_key="test-secret-key", tz="UTC")
 
 
 @pytest.fixture

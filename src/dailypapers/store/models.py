@@ -198,9 +198,7 @@ class DigestDelivery(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(
-        ForeignKey("subscriptions.id", ondelete="CASCADE")
-    )
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(10))  # daily | weekly
     period_key: Mapped[str] = mapped_column(String(20))  # 2026-11-26 | 2026-W48
     window_start: Mapped[date] = mapped_column(Date)
