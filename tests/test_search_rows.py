@@ -29,9 +29,8 @@ def _records() -> list[PaperRecord]:
     return [*real_records(30), listed, bare]
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # tantivy documents belong to SQLite mode
 def test_documents_from_rows_equal_documents_read_back(store):
-    if not store.is_sqlite:
-        pytest.skip("tantivy documents belong to SQLite mode")
     with store.session() as session:
         result = upsert_papers(session, _records())
     assert set(result.new_rows) == set(result.changed_ids)
