@@ -89,3 +89,15 @@ def test_unknown_model_is_a_clear_error():
 def test_paper_text_joins_title_and_abstract():
     assert paper_text("Title", "Abstract.") == "Title. Abstract."
     assert paper_text("Title", None) == "Title"
+
+
+def test_a_missing_model_is_one_clear_error(tmp_path, monkeypatch):
+    from dailypapers.search import embeddings
+
+    monkeypatch.setattr(embeddings, "MODELS_DIR", tmp_path)
+    embeddings.get_embedder.cache_clear()
+    try:
+        with pytest.raises(embeddings.ModelUnavailable, match="cannot be loaded"):
+            embeddings.get_embedder(embeddings.MINILM)
+    finally:
+        embeddings.get_embedder.cache_clear()

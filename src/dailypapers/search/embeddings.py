@@ -32,6 +32,10 @@ class UnknownModel(DailyPapersError):
     """An embedding model name we do not ship."""
 
 
+class ModelUnavailable(DailyPapersError):
+    """A shipped embedding model whose files are missing or damaged."""
+
+
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors of one fixed dimension."""
 
@@ -151,10 +155,16 @@ class StaticEmbedder:
 @lru_cache(maxsize=4)
 def get_embedder(name: str) -> Embedder:
     """The shipped embedder called `name` (loaded once per process)."""
-    if name == MINILM:
-        return MiniLMEmbedder()
-    if name == STATIC:
-        return StaticEmbedder()
+    loaders = {MINILM: MiniLMEmbedder, STATIC: StaticEmbedder}
+    if name in loaders:
+        try:
+            return loaders[name]()
+        except Exception as exc:  # missing or damaged files: tokenizers/onnxruntime raise plainly
+            raise ModelUnavailable(
+                f"the shipped embedding model {name!r} cannot be loaded from {MODELS_DIR}: "
+                f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__} "
+                "(reinstall dailypapers)"
+            ) from exc
     raise UnknownModel(
         f"unknown embedding model {name!r} (choose one of: {', '.join(MODEL_NAMES)})"
     )
