@@ -43,6 +43,13 @@ def test_phrase_needs_the_words_in_order(papers):
     assert "2406.90004" not in found  # has "image" and "editing", not the phrase
 
 
+def test_a_stop_word_in_a_phrase_matches_any_one_word(papers):
+    # As PostgreSQL's phraseto_tsquery('english'): "editing an image" finds "Editing the Image".
+    found = ids(lexical(papers, '"editing an image" quaffle'))
+    assert "2406.90004" in found
+    assert "2406.90003" not in found  # "image editing": the words, not in that order
+
+
 def test_exclude_removes_papers_with_the_word(papers):
     found = ids(lexical(papers, "quaffle -diffusion"))
     assert "2406.90003" not in found

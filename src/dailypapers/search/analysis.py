@@ -16,6 +16,19 @@ TEXT = "dp_text"
 NAME = "dp_name"
 KEYWORD = "dp_keyword"
 _WORD = re.compile(r"\w+")
+# PostgreSQL's `english` stop words (tsearch_data/english.stop). Inside a phrase or a hyphenated
+# word they leave a gap, as `phraseto_tsquery('english', ...)` does: "text-to-image" asks for
+# "text", any one word, "image". Skipping them is also what keeps such phrases fast: "to" is in
+# nearly every abstract, and a phrase reads the positions of every document holding all its words.
+PHRASE_STOPWORDS = frozenset(
+    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom this
+    that these those am is are was were be been being have has had having do does did doing a an
+    the and but if or because as until while of at by for with about against between into through
+    during before after above below to from up down in out on off over under again further then
+    once here there when where why how all any both each few more most other some such no nor not
+    only own same so than too very s t can will just don should now""".split()
+)
 
 
 @lru_cache
@@ -40,6 +53,24 @@ def analyzer(name: str) -> tantivy.TextAnalyzer:
 def text_tokens(text: str) -> list[str]:
     """Stemmed tokens of title/abstract text."""
     return analyzer(TEXT).analyze(text)
+
+
+def phrase_tokens(text: str) -> list[tuple[int, str]]:
+    """(position, stem) of the words of `text` that a phrase match needs: stop words leave gaps.
+
+    Only when two or more other words remain: "in-context" stays the phrase "in context", where
+    "context" alone would match far more than was asked.
+    """
+    stems = text_tokens(text)
+    words = name_tokens(text)  # the same tokens, unstemmed (the analysers differ only there)
+    every = list(enumerate(stems))
+    if len(words) != len(stems):
+        return every
+    kept = [(i, s) for (i, s), w in zip(every, words, strict=True) if w not in PHRASE_STOPWORDS]
+    if len(kept) < 2:
+        return every
+    first = kept[0][0]
+    return [(i - first, s) for i, s in kept]
 
 
 def name_tokens(text: str) -> list[str]:

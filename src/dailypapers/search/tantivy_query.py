@@ -22,11 +22,15 @@ class BuiltQuery:
     can_relax: bool  # an "all words" query that an "any word" one could widen
 
 
-def _field_query(schema: tantivy.Schema, field: str, tokens: list[str]) -> Query | None:
+def _field_query(
+    schema: tantivy.Schema, field: str, tokens: list[str] | list[tuple[int, str]]
+) -> Query | None:
+    """One token: a term; more: a phrase (tokens may carry their positions, to leave gaps)."""
     if not tokens:
         return None
     if len(tokens) == 1:
-        return Query.term_query(schema, field, tokens[0])
+        token = tokens[0]
+        return Query.term_query(schema, field, token if isinstance(token, str) else token[1])
     return Query.phrase_query(schema, field, tokens)
 
 
@@ -43,7 +47,7 @@ def _text_parts(
 ) -> list[tuple[Occur, Query]]:
     """The per-field queries of a word or phrase, each boosted by its field's weight."""
     parts: list[tuple[Occur, Query]] = []
-    stems = analysis.text_tokens(text)
+    stems = analysis.phrase_tokens(text)
     for field, weight in TEXT_FIELDS:
         query = _field_query(schema, field, stems)
         if query is not None:
