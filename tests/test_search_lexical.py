@@ -92,6 +92,20 @@ def test_all_words_first_then_any_word(papers):
     assert any(hit.why == ["diffusion"] for hit in page.hits)
 
 
+def test_a_hyphenated_word_is_a_phrase_when_all_words_must_match(papers):
+    found = ids(lexical(papers, "quaffle-players", limit=10))
+    assert found[0] == "2406.90004"  # "Editing the Image of Quaffle Players"
+    assert "2406.90003" not in found  # "quaffle", not "quaffle players"
+
+
+def test_a_hyphenated_word_counts_as_its_parts_when_any_word_may_match(papers):
+    page = lexical(papers, "quaffle-players zorbulating", limit=10)
+    found = ids(page)
+    assert page.matched == "any"  # no paper has the phrase and "zorbulating"
+    assert {"2406.90001", "2406.90002", "2406.90004"} <= set(found)
+    assert "2406.90003" in found  # has "quaffle", a part of the hyphenated word
+
+
 def test_papers_with_every_word_come_before_papers_with_some(papers):
     page = lexical(papers, "quaffle editing", limit=10)
     found = ids(page)

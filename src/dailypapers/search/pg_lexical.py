@@ -12,6 +12,7 @@ import math
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, text
@@ -24,6 +25,7 @@ from dailypapers.search.lexical import (
     LexicalResult,
     Sort,
 )
+from dailypapers.search.query import any_mode_words
 from dailypapers.store.models import Paper
 
 if TYPE_CHECKING:
@@ -62,7 +64,9 @@ class _Builder:
 
 def _units(b: _Builder, query: ParsedQuery) -> list[tuple[str, str]]:
     """(tsquery SQL, user text) for each word and phrase of the query."""
-    words = [(_word(b.bind(term)), term) for term in query.terms]
+    # A hyphenated word as its words in order: the parser would also ask for the whole compound
+    # ("quaffle-play"), which text that writes "quaffle players" lacks (tantivy matches both).
+    words = [(_word(b.bind(term.replace("-", " "))), term) for term in query.terms]
     phrases = [(f"phraseto_tsquery('english', :{b.bind(p)})", p) for p in query.phrases]
     return words + phrases
 
@@ -194,6 +198,8 @@ class PostgresLexicalIndex:
     def _run(
         self, query: ParsedQuery, filters: Filters, mode: str, wanted: int, sort: Sort
     ) -> tuple[list[int], list[float], int, str] | None:
+        if mode == "any":  # as the tantivy engine: a hyphenated word counts as its parts
+            query = replace(query, terms=any_mode_words(query.terms))
         b = _Builder()
         units = _units(b, query)
         if _match_sql(units, query, mode) is None and mode == "any":

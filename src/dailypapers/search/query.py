@@ -162,4 +162,26 @@ def _add_words(query: ParsedQuery, value: str) -> None:
             query.terms.append(word)
 
 
+def any_mode_words(words: list[str]) -> list[str]:
+    """The words an any-word query ranks by: a hyphenated word counts as its parts.
+
+    Only when two or more parts are not stop words; "in-context" stays one word.
+
+    "Every word" keeps "text-to-image" as a phrase; "some words" only widens the search, and
+    plain words let the lexical index skip the documents that cannot reach the top (a phrase
+    there makes it score every document holding any word of the query).
+    """
+    out: list[str] = []
+    seen: set[str] = set()
+    for word in words:
+        parts = [p for p in word.split("-") if p.lower() not in QUERY_STOPWORDS and p]
+        if len(parts) < 2:  # "in-context": "context" alone would ask for far more
+            parts = [word]
+        for part in parts:
+            if part.lower() not in seen:
+                seen.add(part.lower())
+                out.append(part)
+    return out
+
+
 _EXAMPLES = {"author": '"Jane Doe"', "cat": "cs.CL", "since": "2024-01-01", "until": "2024-12-31"}

@@ -10,7 +10,7 @@ from tantivy import Occur, Query
 
 from dailypapers.search import analysis
 from dailypapers.search.lexical import ABSTRACT_WEIGHT, AUTHORS_WEIGHT, TITLE_WEIGHT, Filters
-from dailypapers.search.query import ParsedQuery
+from dailypapers.search.query import ParsedQuery, any_mode_words
 
 TEXT_FIELDS = (("title", TITLE_WEIGHT), ("abstract", ABSTRACT_WEIGHT))
 
@@ -110,7 +110,8 @@ def build_query(
     if mode == "all":
         clauses += [(Occur.Must, w) for w in words]
     elif len(words) > 1:
-        clauses.append((Occur.Must, Query.boolean_query([(Occur.Should, w) for w in words])))
+        some = [c for c in (_text_clause(schema, t) for t in any_mode_words(query.terms)) if c]
+        clauses.append((Occur.Must, Query.boolean_query([(Occur.Should, w) for w in some])))
     else:
         return None  # "any" adds nothing to a one-word query
     kind = "all" if mode == "all" else "any"
@@ -118,7 +119,7 @@ def build_query(
     if mode == "any" and not phrases and all(occur == Occur.MustNot for occur, _ in filters_):
         # One flat union of boosted field terms: tantivy can then skip blocks that cannot reach
         # the top k (block-max WAND), which a union of nested unions does not allow.
-        flat = [part for t in query.terms for part in _text_parts(schema, t)]
+        flat = [part for t in any_mode_words(query.terms) for part in _text_parts(schema, t)]
         return BuiltQuery(Query.boolean_query(flat + filters_), kind, can_relax=True)
     if not clauses:
         kind = "filter"
