@@ -25,7 +25,7 @@ from dailypapers.search.lexical import (
     LexicalResult,
     Sort,
 )
-from dailypapers.search.query import any_mode_words
+from dailypapers.search.query import any_mode_words, word_parts
 from dailypapers.store.models import Paper
 
 if TYPE_CHECKING:
@@ -66,9 +66,14 @@ def _units(b: _Builder, query: ParsedQuery) -> list[tuple[str, str]]:
     """(tsquery SQL, user text) for each word and phrase of the query."""
     # A hyphenated word as its words in order: the parser would also ask for the whole compound
     # ("quaffle-play"), which text that writes "quaffle players" lacks (tantivy matches both).
-    words = [(_word(b.bind(term.replace("-", " "))), term) for term in query.terms]
+    # Not "in-context": as words, the stop word would drop out and leave "context" alone.
+    words = [(_word(b.bind(_spaced(term))), term) for term in query.terms]
     phrases = [(f"phraseto_tsquery('english', :{b.bind(p)})", p) for p in query.phrases]
     return words + phrases
+
+
+def _spaced(word: str) -> str:
+    return word.replace("-", " ") if len(word_parts(word)) > 1 else word
 
 
 def _match_sql(units: list[tuple[str, str]], query: ParsedQuery, mode: str) -> str | None:

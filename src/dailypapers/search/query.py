@@ -162,10 +162,18 @@ def _add_words(query: ParsedQuery, value: str) -> None:
             query.terms.append(word)
 
 
+def word_parts(word: str) -> list[str]:
+    """The parts of a hyphenated word that carry a topic ("text-to-image": text, image).
+
+    A word with fewer than two such parts stays whole: "context" alone would ask for far more
+    than "in-context".
+    """
+    parts = [p for p in word.split("-") if p and p.lower() not in QUERY_STOPWORDS]
+    return parts if len(parts) > 1 else [word]
+
+
 def any_mode_words(words: list[str]) -> list[str]:
     """The words an any-word query ranks by: a hyphenated word counts as its parts.
-
-    Only when two or more parts are not stop words; "in-context" stays one word.
 
     "Every word" keeps "text-to-image" as a phrase; "some words" only widens the search, and
     plain words let the lexical index skip the documents that cannot reach the top (a phrase
@@ -174,10 +182,7 @@ def any_mode_words(words: list[str]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for word in words:
-        parts = [p for p in word.split("-") if p.lower() not in QUERY_STOPWORDS and p]
-        if len(parts) < 2:  # "in-context": "context" alone would ask for far more
-            parts = [word]
-        for part in parts:
+        for part in word_parts(word):
             if part.lower() not in seen:
                 seen.add(part.lower())
                 out.append(part)
