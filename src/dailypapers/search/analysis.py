@@ -15,6 +15,7 @@ import tantivy
 TEXT = "dp_text"
 NAME = "dp_name"
 KEYWORD = "dp_keyword"
+COMPOUND = "dp_compound"  # only the hyphenated words of a text, whole ("in-context")
 _WORD = re.compile(r"\w+")
 # PostgreSQL's `english` stop words (tsearch_data/english.stop). Inside a phrase or a hyphenated
 # word they leave a gap, as `phraseto_tsquery('english', ...)` does: "text-to-image" asks for
@@ -39,13 +40,16 @@ def analyzer(name: str) -> tantivy.TextAnalyzer:
             tantivy.Filter.lowercase()
         )
         return builder.build()
+    tokenizer = (
+        tantivy.Tokenizer.regex(r"\w+(?:-\w+)+") if name == COMPOUND else tantivy.Tokenizer.simple()
+    )
     builder = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        tantivy.TextAnalyzerBuilder(tokenizer)
         .filter(tantivy.Filter.remove_long(40))
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.ascii_fold())
     )
-    if name == TEXT:
+    if name in (TEXT, COMPOUND):
         builder = builder.filter(tantivy.Filter.stemmer("english"))
     return builder.build()
 
@@ -71,6 +75,11 @@ def phrase_tokens(text: str) -> list[tuple[int, str]]:
         return every
     first = kept[0][0]
     return [(i - first, s) for i, s in kept]
+
+
+def compound_tokens(text: str) -> list[str]:
+    """The stemmed hyphenated words of `text`, each one token."""
+    return analyzer(COMPOUND).analyze(text)
 
 
 def name_tokens(text: str) -> list[str]:
