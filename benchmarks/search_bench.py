@@ -230,7 +230,7 @@ def lexical_queries(count: int, seed: int = 3) -> list[str]:
     return queries
 
 
-def lexical_section(store: Store, queries: list[str]) -> dict[str, float]:
+def lexical_section(store: Store, queries: list[str], slowest: int = 0) -> dict[str, float]:
     from dailypapers.search.lexical import Filters, lexical_index
     from dailypapers.search.tantivy_index import SCHEMA
     from dailypapers.search.tantivy_query import build_query
@@ -261,6 +261,9 @@ def lexical_section(store: Store, queries: list[str]) -> dict[str, float]:
             f"  {label}              p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
             f"(median matches {statistics.median(matched[20:]):,.0f})"
         )
+        timed = sorted(zip(times[20:], queries, matched[20:], strict=True), reverse=True)
+        for took, text, count in timed[:slowest]:
+            print(f"    {took * 1000:6.2f} ms  {text!r}  ({count:,} matches)")
     times = []
     for text in queries:
         parsed = parse_query(text)
@@ -340,6 +343,9 @@ def main() -> None:
         help="how papers get vectors for hybrid search (auto: static up to 100k, else synthetic)",
     )
     parser.add_argument("--skip", default="", help="comma list: vector-index,scan,api")
+    parser.add_argument(
+        "--slowest", type=int, default=0, help="also list the N slowest lexical queries per mode"
+    )
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     root = args.keep or Path(tempfile.gettempdir()) / f"dp-search-bench-{args.n}"
@@ -360,7 +366,7 @@ def main() -> None:
     elif vectors != "none":
         embed(store, vectors)
     queries = lexical_queries(args.queries)
-    figures = lexical_section(store, queries)
+    figures = lexical_section(store, queries, args.slowest)
     if "scan" not in skip:
         linear_scan_section(store, queries, figures["all"])
     if "vector-index" not in skip:
