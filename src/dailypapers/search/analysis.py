@@ -15,7 +15,6 @@ import tantivy
 TEXT = "dp_text"
 NAME = "dp_name"
 KEYWORD = "dp_keyword"
-COMPOUND = "dp_compound"  # only the hyphenated words of a text, whole ("in-context")
 _WORD = re.compile(r"\w+")
 # PostgreSQL's `english` stop words (tsearch_data/english.stop). Inside a phrase or a hyphenated
 # word they leave a gap, as `phraseto_tsquery('english', ...)` does: "text-to-image" asks for
@@ -40,16 +39,13 @@ def analyzer(name: str) -> tantivy.TextAnalyzer:
             tantivy.Filter.lowercase()
         )
         return builder.build()
-    tokenizer = (
-        tantivy.Tokenizer.regex(r"\w+(?:-\w+)+") if name == COMPOUND else tantivy.Tokenizer.simple()
-    )
     builder = (
-        tantivy.TextAnalyzerBuilder(tokenizer)
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(40))
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.ascii_fold())
     )
-    if name in (TEXT, COMPOUND):
+    if name == TEXT:
         builder = builder.filter(tantivy.Filter.stemmer("english"))
     return builder.build()
 
@@ -75,11 +71,6 @@ def phrase_tokens(text: str) -> list[tuple[int, str]]:
         return every
     first = kept[0][0]
     return [(i - first, s) for i, s in kept]
-
-
-def compound_tokens(text: str) -> list[str]:
-    """The stemmed hyphenated words of `text`, each one token."""
-    return analyzer(COMPOUND).analyze(text)
 
 
 def name_tokens(text: str) -> list[str]:

@@ -10,7 +10,7 @@ from tantivy import Occur, Query
 
 from dailypapers.search import analysis
 from dailypapers.search.lexical import ABSTRACT_WEIGHT, AUTHORS_WEIGHT, TITLE_WEIGHT, Filters
-from dailypapers.search.query import ParsedQuery, any_mode_words, word_parts
+from dailypapers.search.query import ParsedQuery, any_mode_words
 
 TEXT_FIELDS = (("title", TITLE_WEIGHT), ("abstract", ABSTRACT_WEIGHT))
 
@@ -48,12 +48,8 @@ def _text_parts(
     """The per-field queries of a word or phrase, each boosted by its field's weight."""
     parts: list[tuple[Occur, Query]] = []
     stems = analysis.phrase_tokens(text)
-    compound = _compound(text)
     for field, weight in TEXT_FIELDS:
-        if compound:
-            query = Query.term_query(schema, f"{field}_compounds", compound)
-        else:
-            query = _field_query(schema, field, stems)
+        query = _field_query(schema, field, stems)
         if query is not None:
             parts.append((Occur.Should, Query.boost_query(query, weight)))
     if with_authors:
@@ -61,18 +57,6 @@ def _text_parts(
         if query is not None:
             parts.append((Occur.Should, Query.boost_query(query, AUTHORS_WEIGHT)))
     return parts
-
-
-def _compound(text: str) -> str | None:
-    """The one token of a hyphenated word whose parts but one are stop words ("in-context").
-
-    Matched whole, as PostgreSQL matches it (its parser keeps the compound): as a phrase it
-    would read the positions of the stop word, in nearly every abstract.
-    """
-    if "-" not in text or " " in text.strip() or len(word_parts(text)) > 1:
-        return None
-    tokens = analysis.compound_tokens(text)
-    return tokens[0] if len(tokens) == 1 else None
 
 
 def _day(value) -> datetime:  # noqa: ANN001

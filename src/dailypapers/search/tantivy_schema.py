@@ -10,7 +10,7 @@ import tantivy
 from dailypapers.search import analysis
 from dailypapers.search.lexical import IndexDoc
 
-SCHEMA_VERSION = 2  # bump when fields or analysers change: the index is then rebuilt
+SCHEMA_VERSION = 1  # bump when fields or analysers change: the index is then rebuilt
 
 
 def build_schema() -> tantivy.Schema:
@@ -20,12 +20,6 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("title", tokenizer_name=analysis.TEXT)
     builder.add_text_field("authors", tokenizer_name=analysis.NAME)
     builder.add_text_field("abstract", tokenizer_name=analysis.TEXT)
-    # Hyphenated words whole, for a query word like "in-context" whose other part is a stop
-    # word: matched as one term, where the phrase "in context" reads the positions of "in".
-    builder.add_text_field("title_compounds", tokenizer_name=analysis.COMPOUND, index_option="freq")
-    builder.add_text_field(
-        "abstract_compounds", tokenizer_name=analysis.COMPOUND, index_option="freq"
-    )
     builder.add_text_field("categories", tokenizer_name=analysis.KEYWORD, index_option="basic")
     builder.add_date_field("day", indexed=True, fast=True)
     builder.add_boolean_field("has_code", indexed=True, fast=True)
@@ -41,7 +35,7 @@ SCHEMA = build_schema()
 def open_index(path: Path) -> tantivy.Index:
     path.mkdir(parents=True, exist_ok=True)
     index = tantivy.Index(SCHEMA, str(path), reuse=True)
-    for name in (analysis.TEXT, analysis.NAME, analysis.KEYWORD, analysis.COMPOUND):
+    for name in (analysis.TEXT, analysis.NAME, analysis.KEYWORD):
         index.register_tokenizer(name, analysis.analyzer(name))
     return index
 
@@ -54,10 +48,6 @@ def document_of(doc: IndexDoc) -> tantivy.Document:
     # A gap of punctuation keeps one author's last name from running into the next one's.
     document.add_text("authors", " ; ".join(doc.authors))
     document.add_text("abstract", doc.abstract)
-    if "-" in doc.title:
-        document.add_text("title_compounds", doc.title)
-    if doc.abstract and "-" in doc.abstract:
-        document.add_text("abstract_compounds", doc.abstract)
     for category in doc.categories:
         document.add_text("categories", category)
     if doc.day is not None:
