@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,3 +50,32 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60.0) -
         except OSError:
             time.sleep(0.05)  # polling the port, not waiting for a guess
     raise TimeoutError(f"the server did not listen on {port} within {timeout} s")
+
+
+@contextmanager
+def running_site(port: int, env: dict[str, str]) -> Iterator[None]:
+    """A real uvicorn serving the app on 127.0.0.1:`port`, configured by `env`."""
+    command = [
+        sys.executable, "-m", "uvicorn", "dailypapers.web.app:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=env)
+    try:
+        wait_for_port(port, process)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def launched_browser() -> Iterator[object]:
+    """Debian's chromium, headless, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=require_chromium(), headless=True, args=ARGS
+        )
+        yield browser
+        browser.close()

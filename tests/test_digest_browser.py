@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from browser_support import ARGS, ARTIFACTS, free_port, require_chromium, wait_for_port
+from browser_support import ARTIFACTS, free_port, launched_browser, running_site
 from dailypapers.digest import subscriptions as subs
 from digest_data import TUE, seed_papers
 from smtp_sink import SmtpSink, sink_url, start_sink
@@ -52,29 +52,14 @@ def site(settings, store, sink) -> Iterator[tuple[str, dict[str, str]]]:  # noqa
         "DAILYPAPERS_TZ": "UTC",
         "SMTP_URL": sink_url(sink.controller),
     }
-    command = [
-        sys.executable, "-m", "uvicorn", "dailypapers.web.app:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, env=env)
-    try:
-        wait_for_port(port, process)
+    with running_site(port, env):
         yield url, env
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=require_chromium(), headless=True, args=ARGS
-        )
+    with launched_browser() as browser:
         yield browser
-        browser.close()
 
 
 def link_in(message, path: str) -> str:  # noqa: ANN001

@@ -6,14 +6,12 @@ SQLite only: the HTTP-level tests cover PostgreSQL.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 from arxiv_stub import serve_file
 
-from browser_support import ARGS, ARTIFACTS, free_port, require_chromium, wait_for_port
+from browser_support import ARTIFACTS, free_port, launched_browser, running_site
 
 
 @pytest.fixture
@@ -36,29 +34,14 @@ def server(settings, seeded, shared_data) -> Iterator[str]:  # noqa: ANN001
             "DAILYPAPERS_HARVEST_DELAY": "0",
             "DAILYPAPERS_TZ": "UTC",
         }
-        command = [
-            sys.executable, "-m", "uvicorn", "dailypapers.web.app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-        ]  # fmt: skip
-        process = subprocess.Popen(command, env=env)
-        try:
-            wait_for_port(port, process)
+        with running_site(port, env):
             yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=require_chromium(), headless=True, args=ARGS
-        )
+    with launched_browser() as browser:
         yield browser
-        browser.close()
 
 
 def test_home_page_screenshots_on_desktop_and_phone(server, browser):  # noqa: ANN001
