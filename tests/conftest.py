@@ -14,16 +14,14 @@ from dailypapers.config import Settings
 from dailypapers.store.db import Store, migrate, open_store
 from loopback_http import loopback  # noqa: F401  (fixture: HTTP servers on 127.0.0.1)
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SAMPLE_DATA = Path(__file__).resolve().parent / "data"
 BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The real sample data beside the checkout (CI lays ../shared next to the clone)."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"real sample data not found at {SHARED_DATA}")
-    return SHARED_DATA
+def sample_data() -> Path:
+    """Small cuts of the real corpus, committed in tests/data (see its README)."""
+    return SAMPLE_DATA
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Real papers (from the shared hf_daily_papers.jsonl) and crafted ones for search tests."""
+"""Real papers (from tests/data/hf_daily_papers.jsonl) and crafted ones for search tests."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dailypapers.store.records import ListingRecord, PaperRecord
 
-HF_JSONL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "hf_daily_papers.jsonl"
+HF_JSONL = Path(__file__).resolve().parent / "data" / "hf_daily_papers.jsonl"
 
 
 @lru_cache

@@ -102,8 +102,8 @@ def run_cli(settings: Settings, *args: str, **env: str):
 # --- parsing the recorded responses ---------------------------------------------------------
 
 
-def test_parses_every_entry_of_the_recorded_search(shared_data):
-    page = parse_feed((shared_data / "arxiv_api_sample.xml").read_bytes())
+def test_parses_every_entry_of_the_recorded_search(sample_data):
+    page = parse_feed((sample_data / "arxiv_api_sample.xml").read_bytes())
     assert (page.total, page.start, page.entries, page.problems) == (214881, 0, 100, [])
     assert len({r.arxiv_id for r in page.records}) == 100
     for record in page.records:
@@ -129,8 +129,8 @@ def test_parses_every_entry_of_the_recorded_search(shared_data):
     assert "cs/0503050" in old
 
 
-def test_primary_category_comes_first_in_the_older_layout(shared_data):
-    page = parse_feed((shared_data / "arxiv_api_sample_2016_au_del_maestro.xml").read_bytes())
+def test_primary_category_comes_first_in_the_older_layout(sample_data):
+    page = parse_feed((sample_data / "arxiv_api_sample_2016_au_del_maestro.xml").read_bytes())
     assert (page.total, page.entries, len(page.records)) == (31, 10, 10)
     record = page.records[0]
     assert record.arxiv_id == "1201.4869"
@@ -139,8 +139,8 @@ def test_primary_category_comes_first_in_the_older_layout(shared_data):
     assert record.journal_ref == "Int. J. Mod. Phys. B, 26, 1244002 (2012)"
 
 
-def test_a_withdrawal_comment_marks_the_paper_withdrawn(shared_data):
-    root = etree.fromstring((shared_data / ID_LIST_FILE).read_bytes())
+def test_a_withdrawal_comment_marks_the_paper_withdrawn(sample_data):
+    root = etree.fromstring((sample_data / ID_LIST_FILE).read_bytes())
     comment = root.find("a:entry/arxiv:comment", NS)
     comment.text = "This paper has been withdrawn by the author due to an error in eq. 3"
     [record] = parse_feed(etree.tostring(root)).records
@@ -158,8 +158,8 @@ def test_search_query_combines_query_and_category():
 # --- by id list -----------------------------------------------------------------------------
 
 
-def test_fetch_papers_asks_for_ids_without_versions(loopback, shared_data, tmp_path):
-    server = loopback(scripted(Reply(body=(shared_data / ID_LIST_FILE).read_bytes())))
+def test_fetch_papers_asks_for_ids_without_versions(loopback, sample_data, tmp_path):
+    server = loopback(scripted(Reply(body=(sample_data / ID_LIST_FILE).read_bytes())))
     settings = api_settings(tmp_path, server.url)
     [record] = fetch_papers(settings, ["https://arxiv.org/abs/1111.2011v2"])
     assert server.requests[0].params == {"id_list": "1111.2011", "max_results": "1"}
@@ -176,8 +176,8 @@ def test_fetch_papers_asks_for_ids_without_versions(loopback, shared_data, tmp_p
     )
 
 
-def test_an_id_arxiv_does_not_know_is_not_found(loopback, shared_data, tmp_path):
-    root = etree.fromstring((shared_data / ID_LIST_FILE).read_bytes())
+def test_an_id_arxiv_does_not_know_is_not_found(loopback, sample_data, tmp_path):
+    root = etree.fromstring((sample_data / ID_LIST_FILE).read_bytes())
     root.remove(root.find("a:entry", NS))
     root.find("os:totalResults", NS).text = "0"
     server = loopback(scripted(Reply(body=etree.tostring(root))))
@@ -204,8 +204,8 @@ def test_a_malformed_id_fails_before_any_call(loopback, tmp_path):
     assert server.requests == []
 
 
-def test_ids_are_asked_for_in_chunks_of_one_hundred(loopback, shared_data, tmp_path):
-    server = loopback(paged((shared_data / "arxiv_api_sample.xml").read_bytes()))
+def test_ids_are_asked_for_in_chunks_of_one_hundred(loopback, sample_data, tmp_path):
+    server = loopback(paged((sample_data / "arxiv_api_sample.xml").read_bytes()))
     settings = api_settings(tmp_path, server.url)
     ids = [f"2401.{n:05d}" for n in range(250)]
     with ArxivApi(settings) as api:
@@ -218,9 +218,9 @@ def test_ids_are_asked_for_in_chunks_of_one_hundred(loopback, shared_data, tmp_p
 
 
 def test_search_pages_until_total_results_with_three_seconds_between_calls(
-    loopback, shared_data, store
+    loopback, sample_data, store
 ):
-    server = loopback(paged((shared_data / "arxiv_api_sample.xml").read_bytes()))
+    server = loopback(paged((sample_data / "arxiv_api_sample.xml").read_bytes()))
     clock = FakeClock()
     api = ArxivApi(store.settings, http=polite(server.url, clock))
     summary = harvest_search(store, "cat:cs.SE", page_size=40, api=api)
@@ -241,16 +241,16 @@ def test_search_pages_until_total_results_with_three_seconds_between_calls(
         assert paper.abs_url == "https://arxiv.org/abs/2202.12139"
 
 
-def test_search_stops_at_max_results(loopback, shared_data, store):
-    server = loopback(paged((shared_data / "arxiv_api_sample.xml").read_bytes()))
+def test_search_stops_at_max_results(loopback, sample_data, store):
+    server = loopback(paged((sample_data / "arxiv_api_sample.xml").read_bytes()))
     api = ArxivApi(store.settings, http=polite(server.url, FakeClock()))
     summary = harvest_search(store, "all:testing", max_results=50, page_size=40, api=api)
     assert [r.params["max_results"] for r in server.requests] == ["40", "10"]
     assert summary.new == 50
 
 
-def test_an_empty_page_mid_listing_is_asked_for_again(loopback, shared_data, tmp_path):
-    pages = paged((shared_data / "arxiv_api_sample.xml").read_bytes())
+def test_an_empty_page_mid_listing_is_asked_for_again(loopback, sample_data, tmp_path):
+    pages = paged((sample_data / "arxiv_api_sample.xml").read_bytes())
     hiccups = {"40": 1}  # arXiv sometimes answers a page with no entries; asking again works
 
     def flaky(request: Request) -> Reply:
@@ -275,8 +275,8 @@ def test_an_answer_that_is_not_xml_is_a_clear_error(loopback, tmp_path):
         fetch_papers(api_settings(tmp_path, server.url), ["1111.2011"])
 
 
-def test_a_503_with_retry_after_then_a_500_then_success(loopback, shared_data, tmp_path):
-    body = (shared_data / ID_LIST_FILE).read_bytes()
+def test_a_503_with_retry_after_then_a_500_then_success(loopback, sample_data, tmp_path):
+    body = (sample_data / ID_LIST_FILE).read_bytes()
     server = loopback(
         scripted(Reply(503, headers={"Retry-After": "7"}), Reply(500), Reply(200, body))
     )
@@ -299,8 +299,8 @@ def test_after_the_last_retry_the_error_is_clear(loopback, tmp_path):
     assert clock.sleeps == [3.0, 6.0]
 
 
-def test_a_timeout_is_retried(loopback, shared_data, tmp_path):
-    body = (shared_data / ID_LIST_FILE).read_bytes()
+def test_a_timeout_is_retried(loopback, sample_data, tmp_path):
+    body = (sample_data / ID_LIST_FILE).read_bytes()
     holder = {}
     server = loopback(scripted(lambda request: holder["server"].hang(), Reply(200, body)))
     holder["server"] = server
@@ -343,8 +343,8 @@ def test_retry_after_accepts_seconds_and_http_dates():
 # --- into the store -------------------------------------------------------------------------
 
 
-def test_harvested_ids_land_once_with_versions_and_listing(loopback, shared_data, store):
-    body = (shared_data / ID_LIST_FILE).read_bytes()
+def test_harvested_ids_land_once_with_versions_and_listing(loopback, sample_data, store):
+    body = (sample_data / ID_LIST_FILE).read_bytes()
     server = loopback(scripted(Reply(body=body)))
     api = ArxivApi(store.settings, http=polite(server.url, FakeClock()))
     first = harvest_ids(store, ["1111.2011v2"], feature=True, api=api)
@@ -360,8 +360,8 @@ def test_harvested_ids_land_once_with_versions_and_listing(loopback, shared_data
         assert (listing.date, listing.source) == (date(2011, 11, 8), "arxiv")
 
 
-def test_missing_ids_are_skipped_and_reported(loopback, shared_data, store):
-    server = loopback(scripted(Reply(body=(shared_data / ID_LIST_FILE).read_bytes())))
+def test_missing_ids_are_skipped_and_reported(loopback, sample_data, store):
+    server = loopback(scripted(Reply(body=(sample_data / ID_LIST_FILE).read_bytes())))
     api = ArxivApi(store.settings, http=polite(server.url, FakeClock()))
     summary = harvest_ids(store, ["1111.2011", "2401.99999"], api=api)
     assert (summary.new, summary.skipped) == (1, 1)
@@ -371,8 +371,8 @@ def test_missing_ids_are_skipped_and_reported(loopback, shared_data, store):
 # --- the command line -----------------------------------------------------------------------
 
 
-def test_cli_harvests_ids(loopback, shared_data, settings):
-    server = loopback(scripted(Reply(body=(shared_data / ID_LIST_FILE).read_bytes())))
+def test_cli_harvests_ids(loopback, sample_data, settings):
+    server = loopback(scripted(Reply(body=(sample_data / ID_LIST_FILE).read_bytes())))
     ran = run_cli(
         settings, "harvest", "arxiv", "--ids", "1111.2011v2", DAILYPAPERS_ARXIV_API_URL=server.url
     )
@@ -385,8 +385,8 @@ def test_cli_harvests_ids(loopback, shared_data, settings):
     assert (quiet.exit_code, quiet.stdout) == (0, "")
 
 
-def test_cli_search_by_category(loopback, shared_data, settings):
-    server = loopback(paged((shared_data / "arxiv_api_sample.xml").read_bytes()))
+def test_cli_search_by_category(loopback, sample_data, settings):
+    server = loopback(paged((sample_data / "arxiv_api_sample.xml").read_bytes()))
     ran = run_cli(
         settings, "harvest", "arxiv", "--category", "cs.SE", "--max", "30",
         DAILYPAPERS_ARXIV_API_URL=server.url,
@@ -396,8 +396,8 @@ def test_cli_search_by_category(loopback, shared_data, settings):
     assert "30 new" in ran.stdout
 
 
-def test_cli_unknown_id_exits_non_zero(loopback, shared_data, settings):
-    server = loopback(scripted(Reply(body=(shared_data / ID_LIST_FILE).read_bytes())))
+def test_cli_unknown_id_exits_non_zero(loopback, sample_data, settings):
+    server = loopback(scripted(Reply(body=(sample_data / ID_LIST_FILE).read_bytes())))
     ran = run_cli(
         settings, "harvest", "arxiv", "--ids", "1111.2011,2401.99999",
         DAILYPAPERS_ARXIV_API_URL=server.url,

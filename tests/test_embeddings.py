@@ -50,9 +50,9 @@ def test_paraphrase_is_nearer_than_unrelated_text(name):
     assert abstract @ paraphrase > abstract @ unrelated + 0.2
 
 
-def test_batching_keeps_vectors(shared_data):
+def test_batching_keeps_vectors(sample_data):
     texts = []
-    with (shared_data / "hf_daily_papers.jsonl").open() as lines:
+    with (sample_data / "hf_daily_papers.jsonl").open() as lines:
         for line in lines:
             row = json.loads(line)
             if row.get("abstract"):

@@ -18,8 +18,8 @@ from ingest_support import run_cli, stats, subprocess_env, write_lines
 HF_PAPERS = 12_203
 
 
-def test_malformed_line_is_named_and_the_good_ones_land(settings, shared_data, tmp_path):
-    lines = (shared_data / "arxiv_metadata_sample.jsonl").read_text().splitlines()[:10]
+def test_malformed_line_is_named_and_the_good_ones_land(settings, sample_data, tmp_path):
+    lines = (sample_data / "arxiv_metadata_sample.jsonl").read_text().splitlines()[:10]
     lines[4] = lines[4][:120]  # a line cut short, as a truncated download leaves it
     lines[7] = '{"id": "not an id", "title": "x"}'
     path = write_lines(tmp_path / "snapshot-part.jsonl", lines)
@@ -38,8 +38,8 @@ def test_missing_file_is_one_clear_line(settings, tmp_path):
     assert ran.stderr.strip() == f"error: no such file: {tmp_path / 'nope.jsonl'}"
 
 
-def test_unknown_format_is_one_clear_line_and_nothing_is_imported(settings, shared_data, tmp_path):
-    good = shared_data / "arxiv_metadata_sample.jsonl"
+def test_unknown_format_is_one_clear_line_and_nothing_is_imported(settings, sample_data, tmp_path):
+    good = sample_data / "arxiv_metadata_sample.jsonl"
     csv = tmp_path / "papers.csv"
     csv.write_text("arxiv_id,title\n2405.15738,ConvLLaVA\n")
     ran = run_cli(settings, "import", str(good), str(csv))
@@ -49,13 +49,13 @@ def test_unknown_format_is_one_clear_line_and_nothing_is_imported(settings, shar
     assert stats(settings)["papers"] == 0  # formats are checked before anything is written
 
 
-def test_format_option_overrides_detection(settings, shared_data, tmp_path):
+def test_format_option_overrides_detection(settings, sample_data, tmp_path):
     ran = run_cli(
-        settings, "import", "--format", "hf-jsonl", str(shared_data / "arxiv_metadata_sample.jsonl")
+        settings, "import", "--format", "hf-jsonl", str(sample_data / "arxiv_metadata_sample.jsonl")
     )
     assert ran.exit_code == 1
     assert "200 skipped" in ran.stdout
-    bad = run_cli(settings, "import", "--format", "csv", str(shared_data / "README.md"))
+    bad = run_cli(settings, "import", "--format", "csv", str(sample_data / "README.md"))
     assert bad.exit_code == 2 and "Traceback" not in bad.stderr
 
 
@@ -108,10 +108,10 @@ def _wait_for_papers(store, count: int, proc: subprocess.Popen) -> None:
 
 
 def test_kill_9_mid_import_loses_nothing_committed_and_rerun_completes_it(
-    settings, store, shared_data, tmp_path
+    settings, store, sample_data, tmp_path
 ):
     """The importer reads a pipe; it is killed after 5 committed batches, mid-way through a 6th."""
-    dump = shared_data / "hf_daily_papers.jsonl"
+    dump = sample_data / "hf_daily_papers.jsonl"
     lines = dump.read_bytes().splitlines(keepends=True)
     fifo = tmp_path / "import.pipe"
     os.mkfifo(fifo)
@@ -191,10 +191,10 @@ def test_demo_data_is_real_recent_and_small():
     assert max(r["daily_date"] for r in records) >= "2026-08-01"
 
 
-def test_truncated_gzip_keeps_what_came_before(settings, shared_data, tmp_path):
+def test_truncated_gzip_keeps_what_came_before(settings, sample_data, tmp_path):
     import gzip
 
-    data = gzip.compress((shared_data / "arxiv_metadata_sample.jsonl").read_bytes())
+    data = gzip.compress((sample_data / "arxiv_metadata_sample.jsonl").read_bytes())
     path = tmp_path / "snapshot.json.gz"
     path.write_bytes(data[: len(data) // 2])  # a download cut off half-way
     ran = run_cli(settings, "import", str(path))
@@ -214,8 +214,8 @@ def test_empty_file_is_one_clear_line(settings, tmp_path):
     assert ran.stderr.strip() == f"error: {empty}: the file is empty"
 
 
-def test_byte_order_mark_is_tolerated(settings, shared_data, tmp_path):
-    lines = (shared_data / "hf_daily_papers.jsonl").read_bytes().splitlines(keepends=True)[:3]
+def test_byte_order_mark_is_tolerated(settings, sample_data, tmp_path):
+    lines = (sample_data / "hf_daily_papers.jsonl").read_bytes().splitlines(keepends=True)[:3]
     path = tmp_path / "bom.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + b"".join(lines))
     ran = run_cli(settings, "import", str(path))

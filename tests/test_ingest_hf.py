@@ -14,14 +14,14 @@ from dailypapers.ingest.hf_daily import hf_record
 from dailypapers.store.models import DailyListing, Paper
 from ingest_support import run_cli, stats
 
-HF_PAPERS = 12_203
+HF_PAPERS = 700  # tests/data/hf_daily_papers.jsonl: the first 700 real records
 
 
 @pytest.fixture(scope="module")
-def real_records(shared_data) -> list[dict]:
+def real_records(sample_data) -> list[dict]:
     """Real records with abstracts, dates and upvotes, for building API-shaped files."""
     chosen = []
-    with open(shared_data / "hf_daily_papers.jsonl") as lines:
+    with open(sample_data / "hf_daily_papers.jsonl") as lines:
         for line in lines:
             item = json.loads(line)
             if item["abstract"] and item["published_at"] and item["upvotes"] and item["authors"]:
@@ -88,8 +88,8 @@ def test_api_item_listing_date_follows_the_configured_zone(real_records):
     assert hf_record(item, ZoneInfo("America/Los_Angeles")).listing.date == date(2024, 10, 15)
 
 
-def test_import_real_hf_dump_then_reimport_changes_nothing(settings, shared_data):
-    dump = str(shared_data / "hf_daily_papers.jsonl")
+def test_import_real_hf_sample_then_reimport_changes_nothing(settings, sample_data):
+    dump = str(sample_data / "hf_daily_papers.jsonl")
     first = run_cli(settings, "import", "--quiet", dump)
     assert first.exit_code == 0, first.stderr
     assert first.stdout == ""  # --quiet: nothing to say when all went well

@@ -17,8 +17,8 @@ from ingest_support import run_cli, stats
 
 
 @pytest.fixture(scope="module")
-def sample_lines(shared_data) -> list[str]:
-    return (shared_data / "arxiv_metadata_sample.jsonl").read_text().splitlines()
+def sample_lines(sample_data) -> list[str]:
+    return (sample_data / "arxiv_metadata_sample.jsonl").read_text().splitlines()
 
 
 def _line(sample_lines: list[str], arxiv_id: str) -> dict:
@@ -86,8 +86,8 @@ def test_bad_records_raise_malformed():
         snapshot_record({"id": "0704.0001", "title": "x", "versions": [{"created": "never"}]})
 
 
-def test_import_sample_into_the_store(settings, store, shared_data):
-    ran = run_cli(settings, "import", str(shared_data / "arxiv_metadata_sample.jsonl"))
+def test_import_sample_into_the_store(settings, store, sample_data):
+    ran = run_cli(settings, "import", str(sample_data / "arxiv_metadata_sample.jsonl"))
     assert ran.exit_code == 0, ran.stderr
     assert "200 new, 0 changed, 0 unchanged, 0 skipped" in ran.stdout
     counts = stats(settings)
@@ -114,9 +114,9 @@ def test_import_sample_into_the_store(settings, store, shared_data):
     )
 
 
-def test_a_later_withdrawal_marks_the_paper_and_keeps_it(settings, store, shared_data, tmp_path):
+def test_a_later_withdrawal_marks_the_paper_and_keeps_it(settings, store, sample_data, tmp_path):
     item = _line(
-        (shared_data / "arxiv_metadata_sample.jsonl").read_text().splitlines(), "0704.0002"
+        (sample_data / "arxiv_metadata_sample.jsonl").read_text().splitlines(), "0704.0002"
     )
     first = tmp_path / "v2.jsonl"
     first.write_text(json.dumps(item) + "\n")
@@ -138,8 +138,8 @@ def test_a_later_withdrawal_marks_the_paper_and_keeps_it(settings, store, shared
     assert paper.title == "Sparsity-certifying Graph Decompositions"
 
 
-def test_feature_lists_papers_on_their_submission_date(settings, store, shared_data):
-    ran = run_cli(settings, "import", "--feature", str(shared_data / "arxiv_metadata_sample.jsonl"))
+def test_feature_lists_papers_on_their_submission_date(settings, store, sample_data):
+    ran = run_cli(settings, "import", "--feature", str(sample_data / "arxiv_metadata_sample.jsonl"))
     assert ran.exit_code == 0, ran.stderr
     with store.session() as s:
         listing = s.execute(

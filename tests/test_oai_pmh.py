@@ -53,9 +53,9 @@ def deleted(*ids: str) -> bytes:
 class TwoPages:
     """hep-th as page one (with a resumption token), hep-ex as page two on the token request."""
 
-    def __init__(self, shared_data, *, second: list[Reply] | None = None) -> None:
-        self.first = with_token((shared_data / HEP_TH).read_bytes(), "tok-1", 0, 6)
-        self.second = with_token((shared_data / HEP_EX).read_bytes(), "", 3, 6)
+    def __init__(self, sample_data, *, second: list[Reply] | None = None) -> None:
+        self.first = with_token((sample_data / HEP_TH).read_bytes(), "tok-1", 0, 6)
+        self.second = with_token((sample_data / HEP_EX).read_bytes(), "", 3, 6)
         self.failures = list(second or [])
 
     def __call__(self, request: Request) -> Reply:
@@ -95,8 +95,8 @@ def run_cli(settings: Settings, *args: str, **env: str):
 # --- parsing --------------------------------------------------------------------------------
 
 
-def test_parses_the_recorded_list_records(shared_data):
-    page = parse_list_records((shared_data / HEP_TH).read_bytes())
+def test_parses_the_recorded_list_records(sample_data):
+    page = parse_list_records((sample_data / HEP_TH).read_bytes())
     assert page.response_date == datetime(2017, 12, 14, 12, 56, 31, tzinfo=UTC)
     assert (page.count, page.token, page.problems, page.deleted) == (3, None, [], [])
     records = {r.arxiv_id: r for r in page.records}
@@ -150,8 +150,8 @@ def test_other_oai_errors_are_clear_errors():
     assert caught.value.code == "badArgument"
 
 
-def test_a_record_without_metadata_is_skipped_and_named(shared_data):
-    xml = (shared_data / HEP_TH).read_bytes()
+def test_a_record_without_metadata_is_skipped_and_named(sample_data):
+    xml = (sample_data / HEP_TH).read_bytes()
     start = xml.index(b"<metadata>")
     end = xml.index(b"</metadata>") + len(b"</metadata>")
     page = parse_list_records(xml[:start] + xml[end:])
@@ -162,8 +162,8 @@ def test_a_record_without_metadata_is_skipped_and_named(shared_data):
 # --- harvesting into the store --------------------------------------------------------------
 
 
-def test_follows_the_resumption_token_and_remembers_where_to_start(loopback, shared_data, store):
-    server = loopback(TwoPages(shared_data), path="/oai")
+def test_follows_the_resumption_token_and_remembers_where_to_start(loopback, sample_data, store):
+    server = loopback(TwoPages(sample_data), path="/oai")
     clock = FakeClock()
     summary = harvester(store, server.url, clock).harvest(
         set_spec="physics", from_date=date(2017, 12, 14)
@@ -189,15 +189,15 @@ def test_follows_the_resumption_token_and_remembers_where_to_start(loopback, sha
     assert (again.new, again.changed, again.unchanged) == (0, 0, 6)
 
 
-def test_first_from_applies_only_until_a_harvest_completed(loopback, shared_data, store):
-    server = loopback(scripted(Reply(body=(shared_data / HEP_TH).read_bytes())), path="/oai")
+def test_first_from_applies_only_until_a_harvest_completed(loopback, sample_data, store):
+    server = loopback(scripted(Reply(body=(sample_data / HEP_TH).read_bytes())), path="/oai")
     harvester(store, server.url).harvest(set_spec="physics", first_from=date(2017, 12, 1))
     harvester(store, server.url).harvest(set_spec="physics", first_from=date(2017, 12, 1))
     assert [r.params["from"] for r in server.requests] == ["2017-12-01", "2017-12-14"]
 
 
-def test_after_a_crash_it_resumes_from_the_saved_token(loopback, shared_data, store):
-    flaky = TwoPages(shared_data, second=[Reply(500), Reply(502)])
+def test_after_a_crash_it_resumes_from_the_saved_token(loopback, sample_data, store):
+    flaky = TwoPages(sample_data, second=[Reply(500), Reply(502)])
     server = loopback(flaky, path="/oai")
     with pytest.raises(RemoteSourceError, match="failed after 2 attempts: HTTP 502"):
         harvester(store, server.url, retries=2).harvest(
@@ -221,8 +221,8 @@ def test_after_a_crash_it_resumes_from_the_saved_token(loopback, shared_data, st
     assert load_state(store, state_key("physics"))["next_from"] == "2017-12-14"
 
 
-def test_a_kill_after_a_saved_page_resumes_there(loopback, shared_data, store):
-    server = loopback(TwoPages(shared_data), path="/oai")
+def test_a_kill_after_a_saved_page_resumes_there(loopback, sample_data, store):
+    server = loopback(TwoPages(sample_data), path="/oai")
 
     class Killed(Exception):
         pass
@@ -241,9 +241,9 @@ def test_a_kill_after_a_saved_page_resumes_there(loopback, shared_data, store):
     assert arxiv_ids(store) == sorted(ALL_SIX)
 
 
-def test_an_expired_token_restarts_the_window(loopback, shared_data, store):
+def test_an_expired_token_restarts_the_window(loopback, sample_data, store):
     expired = Reply(body=oai_answer('<error code="badResumptionToken">expired</error>'))
-    server = loopback(TwoPages(shared_data, second=[Reply(500), expired]), path="/oai")
+    server = loopback(TwoPages(sample_data, second=[Reply(500), expired]), path="/oai")
     with pytest.raises(RemoteSourceError):
         harvester(store, server.url, retries=1).harvest(
             set_spec="physics", from_date=date(2017, 12, 14)
@@ -274,8 +274,8 @@ def test_an_oai_error_sent_with_a_4xx_status_keeps_its_code(loopback, store):
     assert load_state(store, state_key("nope")) == {}
 
 
-def test_a_503_with_retry_after_is_waited_out(loopback, shared_data, store):
-    body = (shared_data / HEP_TH).read_bytes()
+def test_a_503_with_retry_after_is_waited_out(loopback, sample_data, store):
+    body = (sample_data / HEP_TH).read_bytes()
     server = loopback(
         scripted(Reply(503, headers={"Retry-After": "10"}), Reply(body=body)), path="/oai"
     )
@@ -285,8 +285,8 @@ def test_a_503_with_retry_after_is_waited_out(loopback, shared_data, store):
     assert summary.new == 3
 
 
-def test_deleted_records_mark_stored_papers_withdrawn(loopback, shared_data, store):
-    first = Reply(body=(shared_data / HEP_TH).read_bytes())
+def test_deleted_records_mark_stored_papers_withdrawn(loopback, sample_data, store):
+    first = Reply(body=(sample_data / HEP_TH).read_bytes())
     server = loopback(scripted(first, Reply(body=deleted("1412.8323", "2301.00001"))), path="/oai")
     harvester(store, server.url).harvest(set_spec="physics:hep-th")
     summary = harvester(store, server.url).harvest(set_spec="physics:hep-th")
@@ -299,10 +299,10 @@ def test_deleted_records_mark_stored_papers_withdrawn(loopback, shared_data, sto
     assert "2301.00001" not in arxiv_ids(store)
 
 
-def test_a_precise_time_already_stored_is_kept(loopback, shared_data, store):
+def test_a_precise_time_already_stored_is_kept(loopback, sample_data, store):
     precise = datetime(2014, 12, 29, 18, 2, 11, tzinfo=UTC)
     save_papers(store, [PaperRecord(arxiv_id="1412.8323", title="t", published_at=precise)])
-    server = loopback(scripted(Reply(body=(shared_data / HEP_TH).read_bytes())), path="/oai")
+    server = loopback(scripted(Reply(body=(sample_data / HEP_TH).read_bytes())), path="/oai")
     harvester(store, server.url).harvest(set_spec="physics:hep-th")
     again = harvester(store, server.url).harvest(set_spec="physics:hep-th")
     assert again.unchanged == 3  # no ping-pong between the precise time and the date
@@ -312,8 +312,8 @@ def test_a_precise_time_already_stored_is_kept(loopback, shared_data, store):
         assert paper.title.startswith("Toolbox for reconstructing")
 
 
-def test_feature_lists_new_submissions_on_their_created_date(loopback, shared_data, store):
-    server = loopback(scripted(Reply(body=(shared_data / HEP_EX).read_bytes())), path="/oai")
+def test_feature_lists_new_submissions_on_their_created_date(loopback, sample_data, store):
+    server = loopback(scripted(Reply(body=(sample_data / HEP_EX).read_bytes())), path="/oai")
     harvester(store, server.url).harvest(
         set_spec="physics:hep-ex", from_date=date(2017, 6, 20), feature=True
     )
@@ -333,8 +333,8 @@ def test_feature_lists_new_submissions_on_their_created_date(loopback, shared_da
 # --- the command line -----------------------------------------------------------------------
 
 
-def test_cli_harvests_and_resumes(loopback, shared_data, settings):
-    server = loopback(TwoPages(shared_data, second=[Reply(500)]), path="/oai")
+def test_cli_harvests_and_resumes(loopback, sample_data, settings):
+    server = loopback(TwoPages(sample_data, second=[Reply(500)]), path="/oai")
     env = {"DAILYPAPERS_OAI_PMH_URL": server.url, "DAILYPAPERS_HARVEST_RETRIES": "1"}
     failed = run_cli(settings, "harvest", "oai", "--set", "physics", "--from", "2017-12-14", **env)
     assert failed.exit_code == 1
@@ -348,8 +348,8 @@ def test_cli_harvests_and_resumes(loopback, shared_data, settings):
     assert '"papers": 6' in stats.stdout
 
 
-def test_cli_quiet_prints_nothing(loopback, shared_data, settings):
-    server = loopback(scripted(Reply(body=(shared_data / HEP_TH).read_bytes())), path="/oai")
+def test_cli_quiet_prints_nothing(loopback, sample_data, settings):
+    server = loopback(scripted(Reply(body=(sample_data / HEP_TH).read_bytes())), path="/oai")
     ran = run_cli(settings, "harvest", "oai", "-q", DAILYPAPERS_OAI_PMH_URL=server.url)
     assert (ran.exit_code, ran.stdout, ran.stderr) == (0, "", "")
 

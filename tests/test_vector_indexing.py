@@ -25,9 +25,9 @@ from dailypapers.timeutil import utcnow
 
 
 @pytest.fixture(scope="module")
-def real_records(shared_data) -> list[PaperRecord]:
+def real_records(sample_data) -> list[PaperRecord]:
     records = []
-    with (shared_data / "hf_daily_papers.jsonl").open() as lines:
+    with (sample_data / "hf_daily_papers.jsonl").open() as lines:
         for line in lines:
             row = json.loads(line)
             if row.get("abstract"):

@@ -20,9 +20,9 @@ def backend() -> str:
 
 
 @pytest.fixture
-def server(settings, seeded, shared_data) -> Iterator[str]:  # noqa: ANN001
+def server(settings, seeded, sample_data) -> Iterator[str]:  # noqa: ANN001
     """A real uvicorn serving the seeded database; its arXiv API is a loopback stub."""
-    sample = shared_data / "arxiv_api_sample_2016_id_list_1111.2011v2.xml"
+    sample = sample_data / "arxiv_api_sample_2016_id_list_1111.2011v2.xml"
     with serve_file(sample) as arxiv_url:
         port = free_port()
         env = {

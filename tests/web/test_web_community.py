@@ -167,9 +167,9 @@ def test_profile_lists_upvotes_and_submissions(client, alice):
 
 
 @pytest.fixture
-def arxiv_client(settings, seeded, shared_data):  # noqa: ANN001, ANN201
+def arxiv_client(settings, seeded, sample_data):  # noqa: ANN001, ANN201
     """A client whose arXiv API is a loopback server with the recorded 1111.2011v2 response."""
-    with serve_file(shared_data / "arxiv_api_sample_2016_id_list_1111.2011v2.xml") as url:
+    with serve_file(sample_data / "arxiv_api_sample_2016_id_list_1111.2011v2.xml") as url:
         app = create_app(settings.model_copy(update={"arxiv_api_url": url, "harvest_delay": 0}))
         with TestClient(app) as client:
             make_user(app.state.store, "alice")
