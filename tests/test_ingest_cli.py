@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from dailypapers.store.models import DailyListing, Paper, PaperVersion
 from ingest_support import run_cli, stats, subprocess_env, write_lines
 
-HF_PAPERS = 12_203
+HF_PAPERS = 700  # tests/data/hf_daily_papers.jsonl
 
 
 def test_malformed_line_is_named_and_the_good_ones_land(settings, sample_data, tmp_path):
@@ -124,7 +124,7 @@ def test_kill_9_mid_import_loses_nothing_committed_and_rerun_completes_it(
             "--format",
             "hf-jsonl",
             "--batch-size",
-            "200",
+            "100",
             str(fifo),
         ],
         env=subprocess_env(settings),
@@ -134,18 +134,18 @@ def test_kill_9_mid_import_loses_nothing_committed_and_rerun_completes_it(
     )
     fd = _open_writer(fifo, proc)
     try:
-        os.write(fd, b"".join(lines[:1100]))  # 5 full batches and half of a sixth
-        _wait_for_papers(store, 1000, proc)
+        os.write(fd, b"".join(lines[:550]))  # 5 full batches and half of a sixth
+        _wait_for_papers(store, 500, proc)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
     finally:
         os.close(fd)
     assert proc.returncode == -signal.SIGKILL
-    assert stats(settings)["papers"] == 1000  # every committed batch is there, nothing else
+    assert stats(settings)["papers"] == 500  # every committed batch is there, nothing else
 
     rerun = run_cli(settings, "import", str(dump))
     assert rerun.exit_code == 0, rerun.stderr
-    assert f"{HF_PAPERS - 1000:,} new, 0 changed, 1,000 unchanged, 0 skipped" in rerun.stdout
+    assert f"{HF_PAPERS - 500:,} new, 0 changed, 500 unchanged, 0 skipped" in rerun.stdout
     resumed = _paper_rows(store)
 
     fresh_dir = tmp_path / "fresh"
