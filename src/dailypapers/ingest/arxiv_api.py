@@ -172,10 +172,11 @@ def parse_feed(content: bytes) -> FeedPage:
 class ArxivApi:
     """Calls to the `query` endpoint through a PoliteClient (delay, retries, backoff)."""
 
-    def __init__(self, settings: Settings, *, http: PoliteClient | None = None) -> None:
-        self.http = http or PoliteClient.from_settings(
-            settings, settings.arxiv_api_url, name="the arXiv API"
-        )
+    def __init__(
+        self, settings: Settings, *, http: PoliteClient | None = None, interactive: bool = False
+    ) -> None:
+        make = PoliteClient.interactive if interactive else PoliteClient.from_settings
+        self.http = http or make(settings, settings.arxiv_api_url, name="the arXiv API")
 
     def close(self) -> None:
         self.http.close()
@@ -241,18 +242,21 @@ class ArxivApi:
                 break
 
 
-def fetch_papers(settings: Settings, ids: Iterable[str]) -> list[PaperRecord]:
+def fetch_papers(
+    settings: Settings, ids: Iterable[str], *, interactive: bool = False
+) -> list[PaperRecord]:
     """The current arXiv metadata of papers by id or URL (with or without version), in order.
 
     Raises BadArxivId for a malformed id, NotFound when arXiv has no such paper, and
-    RemoteSourceError when arXiv cannot be reached. Blocking (waits out the 3 s delay):
-    call it from a worker thread in async code. Nothing is saved; pass the records to
-    `save_papers` (after setting `submitted_by_id` / `listing`).
+    RemoteSourceError when arXiv cannot be reached (RemoteUnreachable when not at all;
+    `interactive` gives up after one short try, for a person waiting on a page). Blocking
+    (waits out the 3 s delay): call it from a worker thread in async code. Nothing is saved;
+    pass the records to `save_papers` (after setting `submitted_by_id` / `listing`).
     """
     wanted = normalise_ids(ids)
     records: dict[str, PaperRecord] = {}
     missing: list[str] = []
-    with ArxivApi(settings) as api:
+    with ArxivApi(settings, interactive=interactive) as api:
         for page, absent in api.by_ids(wanted):
             records.update((r.arxiv_id, r) for r in page.records)
             missing.extend(absent)
