@@ -122,6 +122,7 @@ def _register() -> None:
     for module in (
         "dailypapers.ingest.cli",
         "dailypapers.digest.cli",
+        "dailypapers.digest.outbox_cli",
         "dailypapers.accounts.cli",
         "dailypapers.ingest.harvest_cli",
         "dailypapers.search.index_cli",

@@ -94,7 +94,7 @@ def subscribe(
 ) -> Response:
     form = {"email": email, "frequency": frequency, "topics": topics}
     try:
-        digests.subscribe(
+        result = digests.subscribe(
             email=email,
             frequency=frequency,
             topics=_topics(topics, category),
@@ -108,7 +108,8 @@ def subscribe(
         message = "we could not send the confirmation mail just now; please try again later"
         return render(request, "digest_subscribe.html", {**form, "error": message}, status_code=503)
     # The same answer whatever the address's state, so the form tells nobody who subscribed.
-    return render(request, "digest_check_inbox.html", {"email": email.strip()})
+    context = {"email": email.strip(), "outbox": result.outbox}
+    return render(request, "digest_check_inbox.html", context)
 
 
 @router.get("/digest/confirm/{token}")
