@@ -16,7 +16,7 @@ from lxml import etree
 from dailypapers.arxiv_ids import parse_arxiv_id
 from dailypapers.config import Settings
 from dailypapers.errors import BadArxivId, MalformedRecord, NotFound, RemoteSourceError
-from dailypapers.ingest.normalize import clean_text, feature_listing, looks_withdrawn
+from dailypapers.ingest.normalize import clean_text, feature_listing, looks_withdrawn, prose
 from dailypapers.ingest.remote import HarvestSummary, PoliteClient, parse_xml
 from dailypapers.store.db import Store
 from dailypapers.store.records import PaperRecord, VersionRecord
@@ -91,7 +91,7 @@ def parse_entry(entry: etree._Element) -> PaperRecord:
     except BadArxivId:
         raise MalformedRecord(f"entry with an unrecognised id {url[:80]!r}") from None
     arxiv_id = _SUBJECT_CLASS.sub(r"\1/", arxiv_id)
-    title = _text(entry, "a:title")
+    title = prose(_text(entry, "a:title"))
     try:
         published = _moment(entry, "a:published")
         updated = _moment(entry, "a:updated")
@@ -108,7 +108,7 @@ def parse_entry(entry: etree._Element) -> PaperRecord:
         if term and term not in categories:
             categories.append(term)
     authors = [n for n in (_text(a, "a:name") for a in entry.iterfind("a:author", NS)) if n]
-    abstract = _text(entry, "a:summary")
+    abstract = prose(_text(entry, "a:summary"))
     comments = _text(entry, "arxiv:comment")
     withdrawn = looks_withdrawn(comments, abstract)
     versions = [VersionRecord(version=1, submitted_at=published)]
