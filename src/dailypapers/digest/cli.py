@@ -64,13 +64,20 @@ def _summary(report: RunReport) -> str:
 @digest_app.command("send")
 def send(
     period: str = typer.Option(
-        ..., "--period", callback=_period, help="daily (weekdays) or weekly."
+        ...,
+        "--period",
+        callback=_period,
+        metavar="daily|weekly",
+        help="daily (weekdays) or weekly.",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Compose and count; record and send nothing."
     ),
     day: str | None = typer.Option(
-        None, "--date", help="Send as if today were this date (YYYY-MM-DD), e.g. to catch up."
+        None,
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="Send as if today were this date (YYYY-MM-DD), e.g. to catch up.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the run report as JSON."),
     workers: int = typer.Option(

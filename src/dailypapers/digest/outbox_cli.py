@@ -32,7 +32,10 @@ def list_mail(context: typer.Context) -> None:
 @outbox_app.command("show")
 def show(
     number: int = typer.Argument(
-        0, metavar="[N]", help="The mail's number in the list (default: the newest)."
+        0,
+        metavar="N",
+        show_default=False,
+        help="The mail's number in the list (default: the newest).",
     ),
     raw: bool = typer.Option(False, "--raw", help="Print the file as written (MIME)."),
 ) -> None:

@@ -135,7 +135,9 @@ def run_import(
 @app.command("import")
 def import_command(
     paths: list[Path] = typer.Argument(
-        ..., help="Files (JSON, JSON lines, optionally .gz) or directories of them."
+        ...,
+        metavar="FILE...",
+        help="Files (JSON, JSON lines, optionally .gz) or directories of them.",
     ),
     format_name: FormatName | None = typer.Option(
         None, "--format", help="The input format; by default it is told from the content."
