@@ -14,7 +14,6 @@ from dailypapers.cli import _register, app
 from dailypapers.config import get_settings
 from dailypapers.digest import subscriptions as subs
 from dailypapers.digest.outbox import read_outbox
-from dailypapers.digest.send import send_digests
 from dailypapers.store.models import Subscription
 from dailypapers.web.app import create_app
 from digest_data import TUE, seed_papers
@@ -58,7 +57,12 @@ def _closed_port_url() -> str:
 
 def _cli(settings, *args: str):  # noqa: ANN001, ANN202
     """`dailypapers ARGS` in-process, as the admin would run it for this data dir."""
-    env = {"DAILYPAPERS_DATA_DIR": str(settings.data_dir), "SMTP_URL": ""}
+    env = {
+        "DAILYPAPERS_DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.db_url,
+        "DAILYPAPERS_SECRET_KEY": "test-secret-key",
+        "SMTP_URL": "",
+    }
     get_settings.cache_clear()
     try:
         return CliRunner().invoke(app, list(args), env=env)
@@ -100,13 +104,13 @@ def test_save_as_alert_without_smtp_says_where_the_mail_went(client, settings):
 
 def test_digests_without_smtp_are_written_to_the_outbox(settings, store):
     seed_papers(store)
-    settings.smtp_url = None
     with store.session() as session:
         subs.add_subscribers(session, ["reader@example.org"], confirmed=True)
-    report = send_digests(store, period="daily", today=TUE, workers=1)
-    assert report.sent == 1
+    ran = _cli(settings, "digest", "send", "--period", "daily", "--date", TUE.isoformat())
+    assert ran.exit_code == 0, ran.output
+    assert "SMTP_URL is not set: the mail was written to" in ran.output
     [mail] = read_outbox(settings.data_dir / "outbox")
-    assert mail.to == "reader@example.org"
+    assert mail.to == "reader@example.org" and mail.subject.startswith("Your daily papers")
 
 
 def test_a_transport_error_leaves_no_subscription_behind(settings, store):

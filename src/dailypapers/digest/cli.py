@@ -7,9 +7,10 @@ from datetime import date
 
 import typer
 
-from dailypapers.cli import app, fail, store
+from dailypapers.cli import app, fail, settings, store
 from dailypapers.digest import subscriptions as subs
 from dailypapers.digest.lock import AlreadyRunning
+from dailypapers.digest.outbox import outbox_dir
 from dailypapers.digest.periods import PERIODS, NotADigestDay
 from dailypapers.digest.send import DeliveryAborted, RunReport, send_digests
 from dailypapers.digest.transport import MailConfigError
@@ -105,6 +106,9 @@ def send(
         typer.echo(_summary(report))
         for email in report.paused:
             typer.echo(f"paused: {email}")
+        if not dry_run and not settings().smtp_url and report.sent:
+            where = outbox_dir(settings().data_dir)
+            typer.echo(f"SMTP_URL is not set: the mail was written to {where} (dailypapers outbox)")
 
 
 @subscribers_app.command("add")
