@@ -33,7 +33,8 @@ def _all_command_paths() -> list[list[str]]:
 
     def walk(command: click.Command, prefix: list[str]) -> None:
         paths.append(prefix)
-        if isinstance(command, click.Group):
+        # Typer 0.29 vendors click: its groups are not click.Group, but have `commands`.
+        if isinstance(command, click.Group) or hasattr(command, "commands"):
             for name, sub in command.commands.items():
                 walk(sub, [*prefix, name])
 
@@ -52,6 +53,19 @@ def test_every_command_has_help(path):
     result = runner.invoke(app, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
+
+
+@pytest.mark.parametrize("path", _all_command_paths(), ids=lambda p: " ".join(p) or "root")
+def test_help_reads_as_a_command_line_not_as_python_types(path):
+    output = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"}).output
+    for raw in ("<bool>", "<list[", "{", "<int", "<str", "<float", "<Path", "<path"):
+        assert raw not in output, f"{raw!r} in `dailypapers {' '.join(path)} --help`:\n{output}"
+
+
+def test_help_names_arguments_and_values_plainly():
+    usage = runner.invoke(app, ["import", "--help"], env={"COLUMNS": "200"}).output
+    assert "import [OPTIONS] FILE..." in usage
+    assert "INTEGER" in usage and "[snapshot|hf-json|hf-jsonl]" in usage
 
 
 def test_stats_json_has_the_counts(settings):

@@ -221,3 +221,39 @@ def test_byte_order_mark_is_tolerated(settings, sample_data, tmp_path):
     ran = run_cli(settings, "import", str(path))
     assert ran.exit_code == 0, ran.stderr
     assert "3 new" in ran.stdout
+
+
+def test_a_record_without_a_title_is_a_bad_line_and_the_import_goes_on(settings, store, tmp_path):
+    lines = [
+        '{"arxiv_id": "9999.99999"}',
+        '{"arxiv_id": "2405.15738", "title": "ConvLLaVA", "daily_date": "2024-05-27"}',
+        '{"arxiv_id": "2405.15739", "title": "   "}',
+    ]
+    path = write_lines(tmp_path / "hf.jsonl", lines)
+    ran = run_cli(settings, "import", "--format", "hf-jsonl", str(path))
+    assert ran.exit_code == 1
+    assert f"{path}:1: 9999.99999: no title" in ran.stderr
+    assert f"{path}:3: 2405.15739: no title" in ran.stderr
+    assert "1 new, 0 changed, 0 unchanged, 2 skipped" in ran.stdout
+    with store.session() as session:
+        assert session.scalars(select(Paper.arxiv_id)).all() == ["2405.15738"]
+
+
+def test_a_bad_file_in_a_directory_is_reported_and_the_others_are_imported(
+    settings, sample_data, tmp_path
+):
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    lines = (sample_data / "hf_daily_papers.jsonl").read_text().splitlines()
+    write_lines(folder / "a.jsonl", lines[:5])
+    (folder / "b.jsonl").write_text("\n")  # empty
+    (folder / "c.json").write_text('{"hello": "world"}\n')  # JSON, but no papers
+    write_lines(folder / "d.jsonl", lines[5:10])
+    ran = run_cli(settings, "import", str(folder))
+    assert ran.exit_code == 1
+    assert f"{folder / 'b.jsonl'}: the file is empty" in ran.stderr
+    assert f"{folder / 'c.json'}: " in ran.stderr
+    assert "2 file(s) left out" in ran.stdout
+    assert "from 2 file(s): 10 new" in ran.stdout
+    assert stats(settings)["papers"] == 10
+    assert "Traceback" not in ran.stderr + ran.stdout

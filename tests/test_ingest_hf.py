@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from dailypapers.ingest.hf_daily import hf_record
+from dailypapers.ingest.normalize import prose
 from dailypapers.store.models import DailyListing, Paper
 from ingest_support import run_cli, stats
 
@@ -118,8 +119,8 @@ def test_import_api_json_list(settings, store, real_records, tmp_path):
     with store.session() as s:
         paper = s.scalars(select(Paper).where(Paper.arxiv_id == first["arxiv_id"])).one()
         listing = s.scalars(select(DailyListing).where(DailyListing.paper_id == paper.id)).one()
-    assert paper.title == first["title"]
-    assert paper.abstract == first["abstract"]
+    assert paper.title == prose(first["title"])
+    assert paper.abstract == prose(first["abstract"])  # LaTeX decoded (`10\\%` -> `10%`)
     assert paper.authors == first["authors"]
     assert paper.imported_upvotes == first["upvotes"]
     assert paper.code_url == "https://github.com/zjunlp/DeCo"

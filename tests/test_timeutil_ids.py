@@ -39,6 +39,12 @@ def test_parse_datetime_iso_and_rfc2822():
         ("http://export.arxiv.org/abs/hep-th/9901001v1", ("hep-th/9901001", 1)),
         ("https://huggingface.co/papers/2405.15738", ("2405.15738", None)),
         (" math.GT/0309136 ", ("math.GT/0309136", None)),
+        # typed with an East Asian input method: full-width digits and punctuation (NFKC)
+        ("\uff12\uff14\uff10\uff15.\uff11\uff15\uff17\uff13\uff18", ("2405.15738", None)),
+        (
+            "\uff12\uff14\uff10\uff15\uff0e\uff11\uff15\uff17\uff13\uff18\uff56\uff12",
+            ("2405.15738", 2),
+        ),
     ],
 )
 def test_parse_arxiv_id(text, expected):

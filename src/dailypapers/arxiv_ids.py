@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from dailypapers.errors import BadArxivId
 
@@ -20,7 +21,8 @@ _HF_URL = re.compile(
 
 def parse_arxiv_id(text: str) -> tuple[str, int | None]:
     """Return (arxiv id without version, version or None) for an id or an arXiv/HF URL."""
-    candidate = (text or "").strip()
+    # NFKC: ids typed with full-width digits or punctuation (２４０５．１５７３８) are the same id.
+    candidate = unicodedata.normalize("NFKC", text or "").strip()
     for pattern in (_BARE, _URL, _HF_URL):
         match = pattern.match(candidate)
         if match:

@@ -8,11 +8,12 @@ import sys
 import typer
 from rich.console import Console
 
-from dailypapers import __version__
+from dailypapers import __version__, cli_help
 from dailypapers.config import Settings, get_settings
 from dailypapers.errors import DailyPapersError
 from dailypapers.store.db import Store, open_store
 
+cli_help.install()
 app = typer.Typer(
     help="dailypapers: a self-hosted daily research-paper feed.",
     no_args_is_help=True,
@@ -122,6 +123,7 @@ def _register() -> None:
     for module in (
         "dailypapers.ingest.cli",
         "dailypapers.digest.cli",
+        "dailypapers.digest.outbox_cli",
         "dailypapers.accounts.cli",
         "dailypapers.ingest.harvest_cli",
         "dailypapers.search.index_cli",

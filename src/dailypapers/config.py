@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     harvest_timeout: float = Field(
         default=30.0, gt=0, validation_alias="DAILYPAPERS_HARVEST_TIMEOUT"
     )
+    # The submit form waits for a person: connect within this many seconds (the answer within
+    # three times it) and do not retry; batch harvests keep their patient timeout and retries.
+    submit_timeout: float = Field(default=3.0, gt=0, validation_alias="DAILYPAPERS_SUBMIT_TIMEOUT")
     # Requests per minute: log-in/sign-up attempts per client address, and writes (votes,
     # comments, submissions) per user. Counted in each server process.
     rate_limit_auth: int = Field(default=10, ge=1, validation_alias="DAILYPAPERS_RATE_LIMIT_AUTH")

@@ -25,6 +25,10 @@ class RemoteSourceError(DailyPapersError):
     """A remote source (the arXiv API, an OAI-PMH endpoint) failed or answered with an error."""
 
 
+class RemoteUnreachable(RemoteSourceError):
+    """The remote source could not be reached at all (refused, timed out, no network)."""
+
+
 class OaiPmhError(RemoteSourceError):
     """An OAI-PMH `<error code=...>` answer; `code` is the protocol's error code."""
 

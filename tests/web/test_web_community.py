@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import socket
+import time
 
 import pytest
 from arxiv_stub import serve_file
@@ -239,14 +241,57 @@ def test_nul_characters_are_a_clear_400_on_every_backend(client, alice):
     assert login.status_code == 400 and "wrong user name or password" in login.text
 
 
-def test_submit_says_so_when_arxiv_cannot_be_reached(settings, seeded):
-    closed = {"arxiv_api_url": "http://127.0.0.1:9/api/query", "harvest_delay": 0}
-    app = create_app(settings.model_copy(update={**closed, "harvest_retries": 1}))
+def _submit_offline(settings, seeded, arxiv_api_url, **update):  # noqa: ANN001, ANN003, ANN202
+    """POST /submit with arXiv at `arxiv_api_url` (a loopback port that does not answer)."""
+    changes = {"arxiv_api_url": arxiv_api_url, "harvest_delay": 0, **update}
+    app = create_app(settings.model_copy(update=changes))
     with TestClient(app) as client:
         make_user(app.state.store, "alice")
         token = log_in(client, "alice")
+        started = time.monotonic()
         response = client.post("/submit", data={"paper": "2502.00001", "csrf_token": token})
-        assert response.status_code == 502
-        assert "could not fetch it from arXiv" in response.text
+        elapsed = time.monotonic() - started
         assert client.get("/api/papers/2502.00001").status_code == 404
     app.state.store.dispose()
+    return response, elapsed
+
+
+def _assert_unreachable_page(response) -> None:  # noqa: ANN001
+    assert response.status_code == 503
+    assert "arXiv could not be reached; try again later" in response.text
+    assert "ConnectError" not in response.text and "network error" not in response.text
+    assert 'value="2502.00001"' in response.text  # the form keeps what was typed
+
+
+def test_submit_says_so_at_once_when_arxiv_refuses_the_connection(settings, seeded):
+    with socket.socket() as sock:  # a port nobody listens on: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # The harvester's patient retries do not apply to a person waiting on the form.
+    response, elapsed = _submit_offline(
+        settings, seeded, f"http://127.0.0.1:{port}/api/query", harvest_retries=4
+    )
+    _assert_unreachable_page(response)
+    assert elapsed < 2
+
+
+def test_submit_gives_up_after_its_short_timeout_when_arxiv_never_answers(settings, seeded):
+    with socket.socket() as sock:  # listening but never accepting: a black hole
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/api/query"
+        response, elapsed = _submit_offline(
+            settings, seeded, url, submit_timeout=0.2, harvest_retries=4, harvest_timeout=60
+        )
+    _assert_unreachable_page(response)
+    assert elapsed < 3  # 0.6 s for the answer, one try; the harvest settings would be minutes
+
+
+def test_submit_reads_full_width_digits_and_punctuation(arxiv_client):
+    client, token, _ = arxiv_client
+    typed = "\uff11\uff11\uff11\uff11\uff0e\uff12\uff10\uff11\uff11"  # １１１１．２０１１
+    response = client.post(
+        "/submit", data={"paper": typed, "csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/papers/1111.2011?submitted=")

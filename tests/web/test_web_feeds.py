@@ -36,3 +36,21 @@ def test_bad_feed_requests_are_4xx(client):
     assert client.get("/feeds/date/2025-02-30.rss").status_code == 400
     assert client.get("/feeds/daily.json").status_code == 422
     assert client.get("/feeds/trending.").status_code in (404, 422)
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+@pytest.mark.parametrize(
+    "path, page",
+    [
+        ("/feeds/daily", "/"),
+        ("/feeds/date/2025-01-06", "/date/2025-01-06"),
+        ("/feeds/trending", "/trending"),
+    ],
+)
+def test_a_feed_links_to_its_site_page_not_to_itself(client, path, page, kind):
+    feed = feedparser.parse(client.get(f"{path}.{kind}").content)
+    assert feed.feed.link == f"http://testserver{page}"
+    assert client.get(page).status_code == 200
+    if kind == "atom":
+        rels = {link["rel"]: link["href"] for link in feed.feed.links}
+        assert rels["self"] == f"http://testserver{path}.{kind}"

@@ -34,7 +34,7 @@ class Submission:
 def _default_fetch(settings: Settings, ids: Sequence[str]) -> list[PaperRecord]:
     from dailypapers.ingest.arxiv_api import fetch_papers
 
-    return fetch_papers(settings, list(ids))
+    return fetch_papers(settings, list(ids), interactive=True)
 
 
 def submit_paper(

@@ -7,9 +7,10 @@ from datetime import date
 
 import typer
 
-from dailypapers.cli import app, fail, store
+from dailypapers.cli import app, fail, settings, store
 from dailypapers.digest import subscriptions as subs
 from dailypapers.digest.lock import AlreadyRunning
+from dailypapers.digest.outbox import outbox_dir
 from dailypapers.digest.periods import PERIODS, NotADigestDay
 from dailypapers.digest.send import DeliveryAborted, RunReport, send_digests
 from dailypapers.digest.transport import MailConfigError
@@ -64,13 +65,20 @@ def _summary(report: RunReport) -> str:
 @digest_app.command("send")
 def send(
     period: str = typer.Option(
-        ..., "--period", callback=_period, help="daily (weekdays) or weekly."
+        ...,
+        "--period",
+        callback=_period,
+        metavar="daily|weekly",
+        help="daily (weekdays) or weekly.",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Compose and count; record and send nothing."
     ),
     day: str | None = typer.Option(
-        None, "--date", help="Send as if today were this date (YYYY-MM-DD), e.g. to catch up."
+        None,
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="Send as if today were this date (YYYY-MM-DD), e.g. to catch up.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the run report as JSON."),
     workers: int = typer.Option(
@@ -98,6 +106,9 @@ def send(
         typer.echo(_summary(report))
         for email in report.paused:
             typer.echo(f"paused: {email}")
+        if not dry_run and not settings().smtp_url and report.sent:
+            where = outbox_dir(settings().data_dir)
+            typer.echo(f"SMTP_URL is not set: the mail was written to {where} (dailypapers outbox)")
 
 
 @subscribers_app.command("add")

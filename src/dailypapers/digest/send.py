@@ -37,6 +37,7 @@ from dailypapers.config import Settings
 from dailypapers.digest.compose import Composer, already_sent, last_covered
 from dailypapers.digest.deliver import OPEN, RetryPolicy, deliver, open_deliveries, release
 from dailypapers.digest.lock import run_lock
+from dailypapers.digest.outbox import outbox_dir
 from dailypapers.digest.periods import PeriodWindow, period_window
 from dailypapers.digest.render import MailRenderer
 from dailypapers.digest.transport import MailTransport, transport_from_settings
@@ -131,7 +132,10 @@ class DigestRun:
             self.transports = [self.transport]
         else:  # each worker its own connection; checked before anything is recorded
             url = self.settings.smtp_url
-            self.transports = [transport_from_settings(url) for _ in range(self.workers)]
+            outbox = outbox_dir(self.settings.data_dir)
+            self.transports = [
+                transport_from_settings(url, outbox=outbox) for _ in range(self.workers)
+            ]
         with run_lock(self.store, f"digest-{self.window.period}"):
             self._expire_stale()
             self._plan(record=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from dailypapers.config import Settings
 from dailypapers.digest import subscriptions as subs
 from dailypapers.digest.compose import Composer, Digest, already_sent, last_covered
+from dailypapers.digest.outbox import OutboxTransport, outbox_dir
 from dailypapers.digest.periods import PeriodWindow, period_window
 from dailypapers.digest.render import MailRenderer, load_cards
 from dailypapers.digest.send import _default_recommender
@@ -26,6 +27,7 @@ class SubscribeResult:
     subscription_id: int
     status: str
     mailed: str | None  # "confirm", "already", or None when throttled
+    outbox: bool = False  # no mail server: the mail was written to the local outbox
 
 
 class DigestService:
@@ -43,8 +45,15 @@ class DigestService:
     @property
     def transport(self) -> MailTransport:
         if self._transport is None:
-            self._transport = transport_from_settings(self.settings.smtp_url)
+            self._transport = transport_from_settings(
+                self.settings.smtp_url, outbox=outbox_dir(self.settings.data_dir)
+            )
         return self._transport
+
+    @property
+    def uses_outbox(self) -> bool:
+        """True when mail goes to the local outbox (no SMTP_URL), which pages say."""
+        return isinstance(self.transport, OutboxTransport)
 
     def subscribe(
         self,
@@ -56,9 +65,12 @@ class DigestService:
     ) -> SubscribeResult:
         """Record the request and send the confirmation (or settings-link) mail.
 
-        A MailError propagates after the throttle is undone, so the person can try again.
+        A MailError propagates after the request is undone (a new subscription deleted, a
+        changed one put back as it was), so nothing is half-created and the person can retry.
         """
         with self.store.session() as session:
+            before = subs.find_by_email(session, subs.normalize_email(email))
+            saved = subs.snapshot(before) if before is not None else None
             outcome = subs.subscribe(
                 session, email=email, frequency=frequency, topics=topics, user_id=user_id
             )
@@ -70,15 +82,20 @@ class DigestService:
                 # Nothing changes without the owner: the mail links to their settings, with
                 # the asked-for topics ready to add.
                 message = self.renderer.already_subscribed(sub, add=topics or [])
-            result = SubscribeResult(sub.id, subs.status_of(sub), outcome.mail)
+            result = SubscribeResult(
+                sub.id, subs.status_of(sub), outcome.mail, outbox=self.uses_outbox
+            )
         if message is not None:
+            # Sent after the commit: a slow mail server must not hold the database's write lock.
             try:
                 self.transport.send(message)
             except MailError:
                 with self.store.session() as session:
                     found = session.get(Subscription, result.subscription_id)
-                    if found is not None:
-                        found.confirmation_sent_at = None
+                    if found is not None and saved is None:
+                        session.delete(found)
+                    elif found is not None:
+                        subs.restore(found, saved)
                 raise
         return result
 

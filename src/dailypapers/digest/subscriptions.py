@@ -107,6 +107,17 @@ def subscribe(
     return SubscribeOutcome(sub, _mark_sent(sub, "already", now))
 
 
+def snapshot(sub: Subscription) -> dict[str, object]:
+    """The row's values, to put back with `restore` when a request must be undone."""
+    return {column.key: getattr(sub, column.key) for column in Subscription.__table__.columns}
+
+
+def restore(sub: Subscription, values: dict[str, object]) -> None:
+    for key, value in values.items():
+        if key != "id":
+            setattr(sub, key, value)
+
+
 def _mark_sent(sub: Subscription, mail: str, now: datetime) -> str | None:
     last = sub.confirmation_sent_at
     if last is not None and now - last < CONFIRM_THROTTLE:

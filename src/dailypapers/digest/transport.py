@@ -23,6 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.message import Message
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -280,8 +281,16 @@ class MemoryTransport:
         self.closed = True
 
 
-def transport_from_settings(smtp_url: str | None) -> MailTransport:
-    """The transport SMTP_URL names, or a MailConfigError saying mail is not set up."""
+def transport_from_settings(smtp_url: str | None, *, outbox: Path | None = None) -> MailTransport:
+    """The transport SMTP_URL names; without one, the file outbox `outbox` (if given).
+
+    A default install has no mail server: its mail goes to `<data dir>/outbox/` so that
+    subscribing and digests still work end to end (see docs/digests.md).
+    """
     if not smtp_url:
+        if outbox is not None:
+            from dailypapers.digest.outbox import OutboxTransport  # it imports this module
+
+            return OutboxTransport(outbox)
         raise MailConfigError("SMTP_URL is not set: mail cannot be sent (see docs/digests.md)")
     return SMTPTransport.from_url(smtp_url)

@@ -16,7 +16,7 @@ from lxml import etree
 from dailypapers.arxiv_ids import parse_arxiv_id
 from dailypapers.config import Settings
 from dailypapers.errors import BadArxivId, MalformedRecord, NotFound, RemoteSourceError
-from dailypapers.ingest.normalize import clean_text, feature_listing, looks_withdrawn
+from dailypapers.ingest.normalize import clean_text, feature_listing, looks_withdrawn, prose
 from dailypapers.ingest.remote import HarvestSummary, PoliteClient, parse_xml
 from dailypapers.store.db import Store
 from dailypapers.store.records import PaperRecord, VersionRecord
@@ -91,7 +91,7 @@ def parse_entry(entry: etree._Element) -> PaperRecord:
     except BadArxivId:
         raise MalformedRecord(f"entry with an unrecognised id {url[:80]!r}") from None
     arxiv_id = _SUBJECT_CLASS.sub(r"\1/", arxiv_id)
-    title = _text(entry, "a:title")
+    title = prose(_text(entry, "a:title"))
     try:
         published = _moment(entry, "a:published")
         updated = _moment(entry, "a:updated")
@@ -108,7 +108,7 @@ def parse_entry(entry: etree._Element) -> PaperRecord:
         if term and term not in categories:
             categories.append(term)
     authors = [n for n in (_text(a, "a:name") for a in entry.iterfind("a:author", NS)) if n]
-    abstract = _text(entry, "a:summary")
+    abstract = prose(_text(entry, "a:summary"))
     comments = _text(entry, "arxiv:comment")
     withdrawn = looks_withdrawn(comments, abstract)
     versions = [VersionRecord(version=1, submitted_at=published)]
@@ -172,10 +172,11 @@ def parse_feed(content: bytes) -> FeedPage:
 class ArxivApi:
     """Calls to the `query` endpoint through a PoliteClient (delay, retries, backoff)."""
 
-    def __init__(self, settings: Settings, *, http: PoliteClient | None = None) -> None:
-        self.http = http or PoliteClient.from_settings(
-            settings, settings.arxiv_api_url, name="the arXiv API"
-        )
+    def __init__(
+        self, settings: Settings, *, http: PoliteClient | None = None, interactive: bool = False
+    ) -> None:
+        make = PoliteClient.interactive if interactive else PoliteClient.from_settings
+        self.http = http or make(settings, settings.arxiv_api_url, name="the arXiv API")
 
     def close(self) -> None:
         self.http.close()
@@ -241,18 +242,21 @@ class ArxivApi:
                 break
 
 
-def fetch_papers(settings: Settings, ids: Iterable[str]) -> list[PaperRecord]:
+def fetch_papers(
+    settings: Settings, ids: Iterable[str], *, interactive: bool = False
+) -> list[PaperRecord]:
     """The current arXiv metadata of papers by id or URL (with or without version), in order.
 
     Raises BadArxivId for a malformed id, NotFound when arXiv has no such paper, and
-    RemoteSourceError when arXiv cannot be reached. Blocking (waits out the 3 s delay):
-    call it from a worker thread in async code. Nothing is saved; pass the records to
-    `save_papers` (after setting `submitted_by_id` / `listing`).
+    RemoteSourceError when arXiv cannot be reached (RemoteUnreachable when not at all;
+    `interactive` gives up after one short try, for a person waiting on a page). Blocking
+    (waits out the 3 s delay): call it from a worker thread in async code. Nothing is saved;
+    pass the records to `save_papers` (after setting `submitted_by_id` / `listing`).
     """
     wanted = normalise_ids(ids)
     records: dict[str, PaperRecord] = {}
     missing: list[str] = []
-    with ArxivApi(settings) as api:
+    with ArxivApi(settings, interactive=interactive) as api:
         for page, absent in api.by_ids(wanted):
             records.update((r.arxiv_id, r) for r in page.records)
             missing.extend(absent)

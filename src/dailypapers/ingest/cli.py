@@ -135,7 +135,9 @@ def run_import(
 @app.command("import")
 def import_command(
     paths: list[Path] = typer.Argument(
-        ..., help="Files (JSON, JSON lines, optionally .gz) or directories of them."
+        ...,
+        metavar="FILE...",
+        help="Files (JSON, JSON lines, optionally .gz) or directories of them.",
     ),
     format_name: FormatName | None = typer.Option(
         None, "--format", help="The input format; by default it is told from the content."
@@ -151,12 +153,19 @@ def import_command(
     ),
 ) -> None:
     """Import arXiv snapshot or Hugging Face daily-papers files (idempotent, resumable)."""
+    bad_files: list[Problem] = []
     try:
-        planned = plan_import(paths, format_name.value if format_name else None)
+        planned = plan_import(paths, format_name.value if format_name else None, bad=bad_files)
     except DailyPapersError as exc:
         raise fail(str(exc)) from None
+    # A bad file in a directory is reported and left out; the others are imported.
+    for problem in bad_files:
+        line = f"[red]bad file[/red] {escape(str(problem))} (left out)"
+        err.print(line, highlight=False, soft_wrap=True)
     summary = run_import(planned, feature=feature, quiet=quiet, batch_size=batch_size)
-    if summary.skipped:
+    if bad_files:
+        typer.echo(f"{len(bad_files):,} file(s) left out: " + ", ".join(p.where for p in bad_files))
+    if summary.skipped or bad_files:
         raise typer.Exit(1)
 
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dailypapers.arxiv_ids import parse_arxiv_id
 from dailypapers.errors import MalformedRecord
-from dailypapers.ingest.normalize import clean_text, parse_moment
+from dailypapers.ingest.normalize import clean_text, parse_moment, prose
 from dailypapers.store.records import ListingRecord, PaperRecord
 from dailypapers.timeutil import daily_date
 
@@ -70,7 +70,9 @@ def _api_record(item: dict[str, Any], zone: ZoneInfo) -> PaperRecord:
     paper = item["paper"]
     arxiv_id = _arxiv_id(paper.get("id"))
     # HF's paper.title is what the flat dumps carry; the item title is a fallback.
-    title = clean_text(paper.get("title")) or clean_text(item.get("title"))
+    title = prose(paper.get("title")) or prose(item.get("title"))
+    if title is None:
+        raise MalformedRecord(f"{arxiv_id}: no title")
     listed_at = _moment(paper.get("submittedOnDailyAt") or item.get("publishedAt"), "date")
     submitter = item.get("submittedBy") if isinstance(item.get("submittedBy"), dict) else {}
     submitter_name = clean_text(submitter.get("fullname")) or clean_text(submitter.get("name"))
@@ -85,7 +87,7 @@ def _api_record(item: dict[str, Any], zone: ZoneInfo) -> PaperRecord:
     return PaperRecord(
         arxiv_id=arxiv_id,
         title=title,
-        abstract=clean_text(paper.get("summary")) or clean_text(item.get("summary")),
+        abstract=prose(paper.get("summary")) or prose(item.get("summary")),
         authors=_names(paper.get("authors")),
         published_at=_moment(paper.get("publishedAt"), "publishedAt"),
         code_url=clean_text(paper.get("githubRepo")),
@@ -98,6 +100,9 @@ def _api_record(item: dict[str, Any], zone: ZoneInfo) -> PaperRecord:
 
 def _flat_record(item: dict[str, Any]) -> PaperRecord:
     arxiv_id = _arxiv_id(item.get("arxiv_id"))
+    title = prose(item.get("title"))
+    if title is None:  # an id alone is not a paper: it would be listed titled by its id
+        raise MalformedRecord(f"{arxiv_id}: no title")
     listing = None
     if item.get("daily_date"):
         try:
@@ -107,8 +112,8 @@ def _flat_record(item: dict[str, Any]) -> PaperRecord:
         listing = ListingRecord(date=day, source=SOURCE)
     return PaperRecord(
         arxiv_id=arxiv_id,
-        title=clean_text(item.get("title")),
-        abstract=clean_text(item.get("abstract")),
+        title=title,
+        abstract=prose(item.get("abstract")),
         authors=_names(item.get("authors")),
         published_at=_moment(item.get("published_at"), "published_at"),
         code_url=clean_text(item.get("code_url") or item.get("githubRepo")),

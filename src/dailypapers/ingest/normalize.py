@@ -54,6 +54,73 @@ def delatex(text: str) -> str:
     return clean_text(converted) or text
 
 
+# Inline and display math, kept exactly as written (readers and MathJax-like tools read it).
+_MATH = re.compile(r"(\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\])")
+# The markup most abstracts carry, replaced directly: pylatexenc costs ~1 ms a text, too much
+# for a bulk import of millions, so it only sees text with other macros (accents, \\emph…).
+_SIMPLE = re.compile(r"\\([%&#_$])|---|--|``|''")
+_SIMPLE_TEXT = {"---": "\u2014", "--": "\u2013", "``": "\u201c", "''": "\u201d"}
+_MACRO = re.compile(r"\\(?:[A-Za-z]+|[\"'^`~=.])")
+# In prose, these are characters, not LaTeX: `%` would start a comment and swallow the rest,
+# `&` an alignment tab, `~` a non-breaking space ("~10%" means "about 10%").
+_BARE_SPECIALS = re.compile(r"(?<!\\)([%&#])")
+_TILDE = "\ue000"  # a private-use stand-in, put back after decoding
+# What LaTeX text markup looks like; text without any of these is returned as it is (fast path).
+_PROSE_MARKUP = ("\\", "--", "``")
+
+
+def prose(value: object) -> str | None:
+    """A title or abstract as readers see it: whitespace collapsed, LaTeX text markup decoded.
+
+    `97.3\\%` becomes `97.3%`, `identity--layout` `identity–layout`, ``` ``quoted'' ``` “quoted”,
+    accents letters; math (`$O(n^2)$`, `$\\phi$`) stays exactly as written. Every importer calls
+    this once, so pages, the API, feeds, mail and the search index all get the same text.
+    """
+    text = clean_text(value)
+    if text is None or not any(mark in text for mark in _PROSE_MARKUP):
+        return text
+    parts = _MATH.split(text)  # odd indexes are math
+    for index in range(0, len(parts), 2):
+        parts[index] = _prose_segment(parts[index])
+    return clean_text("".join(parts)) or text
+
+
+_NAMED_MACRO = re.compile(r"\\([A-Za-z]+)")
+
+
+@lru_cache(maxsize=4096)
+def _known_macro(name: str) -> bool:
+    from pylatexenc.latex2text import get_default_latex_context_db
+
+    return get_default_latex_context_db().get_macro_spec(name) is not None
+
+
+def _keep_unknown(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return match.group(0) if _known_macro(name) else "\\textbackslash{}" + name
+
+
+def _prose_segment(text: str) -> str:
+    quotes = "``" in text
+    text = _SIMPLE.sub(
+        lambda m: (
+            m.group(1)
+            or (m.group(0) if m.group(0) == "''" and not quotes else _SIMPLE_TEXT[m.group(0)])
+        ),
+        text,
+    )
+    if "\\" not in text or not _MACRO.search(text):
+        return text
+    guarded = _BARE_SPECIALS.sub(r"\\\1", text).replace("~", _TILDE)
+    # A macro pylatexenc does not know (an author's own `\\aka`) would vanish: keep it as written.
+    guarded = _NAMED_MACRO.sub(_keep_unknown, guarded)
+    try:
+        converted = _latex().latex_to_text(guarded)  # type: ignore[attr-defined]
+    except Exception:  # a macro pylatexenc cannot take apart: keep the text as written
+        return text
+    return converted.replace(_TILDE, "~")
+
+
 def author_name(parts: list[str] | tuple[str, ...]) -> str | None:
     """`[last, first, suffix, …]` from `authors_parsed` as "First Last Suffix"."""
     if not parts:

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from dailypapers.arxiv_ids import parse_arxiv_id
 from dailypapers.config import Settings
 from dailypapers.errors import BadArxivId, MalformedRecord, OaiPmhError, RemoteSourceError
-from dailypapers.ingest.normalize import author_name, clean_text, looks_withdrawn
+from dailypapers.ingest.normalize import author_name, clean_text, looks_withdrawn, prose
 from dailypapers.ingest.remote import HarvestSummary, PoliteClient, parse_xml
 from dailypapers.store.db import Store
 from dailypapers.store.models import Paper, SyncState
@@ -88,7 +88,7 @@ def parse_metadata(meta: etree._Element) -> PaperRecord:
         updated = _day(_text(meta, "x:updated"))
     except MalformedRecord as exc:
         raise MalformedRecord(f"{arxiv_id}: {exc}") from None
-    title = _text(meta, "x:title")
+    title = prose(_text(meta, "x:title"))
     if not title or created is None:
         raise MalformedRecord(f"{arxiv_id}: no title or no created date")
     authors = []
@@ -98,7 +98,7 @@ def parse_metadata(meta: etree._Element) -> PaperRecord:
         if name:
             authors.append(name)
     categories = list(dict.fromkeys((_text(meta, "x:categories") or "").split()))
-    abstract = _text(meta, "x:abstract")
+    abstract = prose(_text(meta, "x:abstract"))
     comments = _text(meta, "x:comments")
     withdrawn = looks_withdrawn(comments, abstract)
     # No `updated` means only v1 exists; otherwise the version number is not stated.

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from dailypapers.errors import BadArxivId, DailyPapersError, MalformedRecord
+from dailypapers.errors import BadArxivId, DailyPapersError, MalformedRecord, UnknownFormat
 from dailypapers.ingest.detect import FORMATS, Format, detect_format, input_files, open_input
 from dailypapers.ingest.hf_daily import iter_json_items
 from dailypapers.ingest.normalize import feature_listing
@@ -70,16 +70,40 @@ class Planned:
     format: Format
 
 
-def plan_import(paths: list[Path], format_name: str | None = None) -> list[Planned]:
-    """Check every input and tell its format before anything is written."""
-    files = input_files(paths)
+def plan_import(
+    paths: list[Path], format_name: str | None = None, *, bad: list[Problem] | None = None
+) -> list[Planned]:
+    """Check every input and tell its format before anything is written.
+
+    A file named on the command line whose format cannot be told stops the import (a typo
+    should not half-run it). With `bad` given, a file found in a named directory that cannot be
+    told is appended to it (file + reason) and left out, and the other files are imported.
+    """
+    fmt = None
     if format_name is not None:
         if format_name not in FORMATS:
             raise DailyPapersError(
                 f"unknown format {format_name!r} (choose from {', '.join(FORMATS)})"
             )
-        return [Planned(p, FORMATS[format_name]) for p in files]
-    return [Planned(p, detect_format(p)) for p in files]
+        fmt = FORMATS[format_name]
+    planned: list[Planned] = []
+    for path in paths:
+        in_directory = path.is_dir()
+        for file in input_files([path]):
+            try:
+                planned.append(Planned(file, fmt or detect_format(file)))
+            except UnknownFormat as exc:
+                if not in_directory or bad is None:
+                    raise
+                bad.append(Problem(str(file), _file_reason(file, exc)))
+    return planned
+
+
+def _file_reason(path: Path, exc: UnknownFormat) -> str:
+    """The reason without the path that detect_format puts first."""
+    text = str(exc)
+    prefix = f"{path}: "
+    return text[len(prefix) :] if text.startswith(prefix) else text
 
 
 class Progress:

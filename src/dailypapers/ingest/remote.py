@@ -21,7 +21,7 @@ from lxml import etree
 
 from dailypapers import __version__
 from dailypapers.config import Settings
-from dailypapers.errors import RemoteSourceError
+from dailypapers.errors import RemoteSourceError, RemoteUnreachable
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -93,7 +93,7 @@ class PoliteClient:
         name: str,
         delay: float = 3.0,
         retries: int = 4,
-        timeout: float = 30.0,
+        timeout: float | httpx.Timeout = 30.0,
         backoff: float = 3.0,  # first retry waits this, then it doubles
         limiter: RateLimiter | None = None,
         sleep: Sleep | None = None,
@@ -122,6 +122,18 @@ class PoliteClient:
             timeout=settings.harvest_timeout,
         )
 
+    @classmethod
+    def interactive(cls, settings: Settings, base_url: str, *, name: str) -> PoliteClient:
+        """For a person waiting on a page: a short connect timeout and no retries."""
+        quick = settings.submit_timeout
+        return cls(
+            base_url,
+            name=name,
+            delay=settings.harvest_delay,
+            retries=1,
+            timeout=httpx.Timeout(quick * 3, connect=quick),
+        )
+
     def close(self) -> None:
         self._http.close()
 
@@ -134,16 +146,18 @@ class PoliteClient:
     def get(self, params: Mapping[str, str | int]) -> httpx.Response:
         """GET base_url?params; retries transient failures, returns any other response."""
         problem = ""
+        unreachable = False
         for attempt in range(1, self.retries + 1):
             self.limiter.wait()
             wait: float | None = None
             try:
                 response = self._http.get(self.base_url, params=dict(params))
             except httpx.TimeoutException:
-                problem = "timed out"
+                problem, unreachable = "timed out", True
             except httpx.TransportError as exc:
-                problem = f"network error ({exc.__class__.__name__}: {exc})"
+                problem, unreachable = f"network error ({exc.__class__.__name__}: {exc})", True
             else:
+                unreachable = False
                 if response.status_code not in RETRY_STATUSES:
                     return response
                 problem = f"HTTP {response.status_code} {response.reason_phrase}"
@@ -153,7 +167,7 @@ class PoliteClient:
             if wait is None:
                 wait = self.backoff * 2 ** (attempt - 1)
             self.sleep(min(wait, MAX_BACKOFF))
-        raise RemoteSourceError(
+        raise (RemoteUnreachable if unreachable else RemoteSourceError)(
             f"{self.name} at {self.base_url} failed after {self.retries} attempt"
             f"{'s' if self.retries != 1 else ''}: {problem}"
         )

@@ -16,6 +16,7 @@ from dailypapers.ingest.normalize import (
     clean_text,
     looks_withdrawn,
     parse_rfc2822,
+    prose,
     split_authors,
 )
 from dailypapers.store.records import PaperRecord, VersionRecord
@@ -31,11 +32,11 @@ def snapshot_record(item: Any) -> PaperRecord:
     if not isinstance(raw_id, str) or not raw_id:
         raise MalformedRecord("no arXiv id")
     arxiv_id, _ = parse_arxiv_id(raw_id)
-    title = clean_text(item.get("title"))
+    title = prose(item.get("title"))
     if title is None:
         raise MalformedRecord(f"{arxiv_id}: no title")
     versions = _versions(item.get("versions"), arxiv_id)
-    abstract = clean_text(item.get("abstract"))
+    abstract = prose(item.get("abstract"))
     comments = clean_text(item.get("comments"))
     withdrawn = looks_withdrawn(comments, abstract)
     latest = versions[-1] if versions else None

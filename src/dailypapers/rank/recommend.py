@@ -323,6 +323,19 @@ def set_saved(session: Session, user_id: int, paper_id: int, saved: bool) -> boo
     return saved
 
 
+def saved_papers(session: Session, user_id: int, *, limit: int = 500) -> list[int]:
+    """The ids of the papers a user saved, the most recently saved first (hidden ones left out)."""
+    return list(
+        session.scalars(
+            select(SavedPaper.paper_id)
+            .join(Paper, Paper.id == SavedPaper.paper_id)
+            .where(SavedPaper.user_id == user_id, Paper.hidden.is_(False))
+            .order_by(SavedPaper.created_at.desc(), SavedPaper.paper_id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def saved_ids(session: Session, user_id: int, paper_ids: list[int]) -> set[int]:
     if not paper_ids:
         return set()

@@ -37,16 +37,22 @@ def render_feed(
     link: str,
     site: str,
     description: str | None = None,
+    page: str = "/",
 ) -> Response:
-    """The feed document for `papers` in `kind` ("rss" or "atom"); `link` is the feed's own URL."""
+    """The feed document for `papers` in `kind` ("rss" or "atom").
+
+    `link` is the feed's own URL; `page` the path of the site page it follows, which RSS's
+    channel `<link>` must name (feed readers open it as "the website").
+    """
     if kind not in MEDIA_TYPES:
         raise ValueError(f"unknown feed kind {kind!r}")
     fg = FeedGenerator()
     fg.id(link)
     fg.title(title)
     fg.subtitle(description or title)  # RSS requires a description
-    fg.link(href=site + "/", rel="alternate")
     fg.link(href=link, rel="self")
+    # feedgen's RSS <link> is the last link given: the site page, never the feed itself.
+    fg.link(href=site + page, rel="alternate")
     fg.language("en")
     fg.generator("dailypapers")
     if kind == "rss":

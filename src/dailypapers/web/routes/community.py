@@ -16,7 +16,7 @@ from dailypapers.community.comments import add_comment, delete_comment, edit_com
 from dailypapers.community.moderation import set_comment_hidden, set_paper_hidden
 from dailypapers.community.submit import submit_paper
 from dailypapers.community.votes import has_voted, set_vote
-from dailypapers.errors import BadArxivId, DailyPapersError, NotFound
+from dailypapers.errors import BadArxivId, DailyPapersError, NotFound, RemoteUnreachable
 from dailypapers.feed.papers import get_paper
 from dailypapers.store.events import papers_changed
 from dailypapers.store.models import Paper
@@ -145,7 +145,10 @@ def submit(
         done = submit_paper(store=store, user_id=user.id, username=user.username, text=paper)
     except (BadArxivId, NotFound) as exc:
         return render(request, "submit.html", {"value": paper, "error": str(exc)}, status_code=400)
-    except DailyPapersError as exc:  # the arXiv API failed (RemoteSourceError)
+    except RemoteUnreachable:
+        message = "arXiv could not be reached; try again later"
+        return render(request, "submit.html", {"value": paper, "error": message}, status_code=503)
+    except DailyPapersError as exc:  # the arXiv API answered with an error (RemoteSourceError)
         message = f"could not fetch it from arXiv: {exc}"
         return render(request, "submit.html", {"value": paper, "error": message}, status_code=502)
     data_changed(request.app)

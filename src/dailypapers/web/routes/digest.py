@@ -21,8 +21,9 @@ from dailypapers.digest.tokens import BadToken, ExpiredToken
 from dailypapers.digest.topics import parse_topic
 from dailypapers.digest.transport import MailError
 from dailypapers.errors import InvalidInput
+from dailypapers.feed.cards import load_cards
 from dailypapers.feed.papers import get_paper
-from dailypapers.rank.recommend import for_you, saved_ids, set_saved
+from dailypapers.rank.recommend import for_you, saved_ids, saved_papers, set_saved
 from dailypapers.web.deps import (
     CurrentUser,
     OptionalUser,
@@ -94,7 +95,7 @@ def subscribe(
 ) -> Response:
     form = {"email": email, "frequency": frequency, "topics": topics}
     try:
-        digests.subscribe(
+        result = digests.subscribe(
             email=email,
             frequency=frequency,
             topics=_topics(topics, category),
@@ -108,7 +109,8 @@ def subscribe(
         message = "we could not send the confirmation mail just now; please try again later"
         return render(request, "digest_subscribe.html", {**form, "error": message}, status_code=503)
     # The same answer whatever the address's state, so the form tells nobody who subscribed.
-    return render(request, "digest_check_inbox.html", {"email": email.strip()})
+    context = {"email": email.strip(), "outbox": result.outbox}
+    return render(request, "digest_check_inbox.html", context)
 
 
 @router.get("/digest/confirm/{token}")
@@ -288,6 +290,13 @@ def for_you_page(request: Request, session: SessionDep, user: CurrentUser) -> Re
         "active": "for-you",
     }
     return render(request, "for_you.html", context)
+
+
+@router.get("/saved")
+def saved_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    """The papers the user saved for later, the most recently saved first."""
+    cards = load_cards(session, saved_papers(session, user.id), user_id=user.id)
+    return render(request, "saved.html", {"cards": cards, "active": "saved"})
 
 
 @router.post("/papers/{arxiv_id:path}/save", dependencies=[WriteLimit])

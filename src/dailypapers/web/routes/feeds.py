@@ -44,6 +44,7 @@ def day_feed(request: Request, session: SessionDep, day: str, kind: Kind) -> Res
         title=f"Daily Papers: {period.label}",
         link=str(request.url),
         site=base_url(request),
+        page=f"/date/{period.start.isoformat()}",
     )
 
 
@@ -57,5 +58,6 @@ def trending_feed(request: Request, session: SessionDep, kind: Kind) -> Response
         title="Daily Papers: trending",
         link=str(request.url),
         site=base_url(request),
-        description="Papers ranked by upvotes decayed by age",
+        description="Papers ranked by upvotes, weighted toward recent days",
+        page="/trending",
     )

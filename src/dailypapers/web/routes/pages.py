@@ -9,10 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from dailypapers.community.comments import list_comments
 from dailypapers.errors import NotFound
+from dailypapers.feed.cards import load_cards
 from dailypapers.feed.listing import cached_listing, current_month, current_week
 from dailypapers.feed.papers import paper_detail, user_profile
 from dailypapers.feed.periods import day_period, parse_day, parse_month, parse_week
-from dailypapers.rank.recommend import saved_ids
+from dailypapers.rank.recommend import saved_ids, saved_papers
 from dailypapers.rank.trending import FORMULA, GRAVITY, WINDOW_DAYS, trending_cards
 from dailypapers.web.deps import OptionalUser, SessionDep
 from dailypapers.web.templating import render
@@ -144,4 +145,8 @@ def profile_page(
     request: Request, session: SessionDep, user: OptionalUser, username: str
 ) -> Response:
     profile = user_profile(session, username, viewer=user)
-    return render(request, "profile.html", {"profile": profile})
+    # Saved papers are private: only their owner sees them, on their own profile.
+    saved = None
+    if user is not None and user.id == profile.user.id:
+        saved = load_cards(session, saved_papers(session, user.id, limit=100), user_id=user.id)
+    return render(request, "profile.html", {"profile": profile, "saved": saved})
