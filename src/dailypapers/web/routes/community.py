@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from dailypapers.community.comments import add_comment, delete_comment, edit_comment
@@ -36,6 +36,9 @@ router = APIRouter(include_in_schema=False)
 
 Body = Annotated[str, Form(max_length=20_000)]
 Next = Annotated[str, Form(max_length=2000)]
+# Ids are 32-bit INTEGER columns on PostgreSQL (SQLite's 64-bit ones overflow past 2**63):
+# a bigger number cannot name a comment, so it is a 422, not an overflow in the driver.
+CommentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Flag = Annotated[str, Form(pattern="^(|0|1|true|false|toggle)$", max_length=6)]
 
 
@@ -84,7 +87,7 @@ def comment(
 
 @router.post("/comments/{comment_id}/edit", dependencies=[WriteLimit])
 def comment_edit(
-    request: Request, session: SessionDep, user: CurrentUser, comment_id: int, body: Body = ""
+    request: Request, session: SessionDep, user: CurrentUser, comment_id: CommentId, body: Body = ""
 ) -> Response:
     changed = edit_comment(session=session, user=user, comment_id=comment_id, body=body)
     paper = session.get(Paper, changed.paper_id)
@@ -95,7 +98,7 @@ def comment_edit(
 
 @router.post("/comments/{comment_id}/delete", dependencies=[WriteLimit])
 def comment_delete(
-    request: Request, session: SessionDep, user: CurrentUser, comment_id: int
+    request: Request, session: SessionDep, user: CurrentUser, comment_id: CommentId
 ) -> Response:
     paper_id = delete_comment(session=session, user=user, comment_id=comment_id)
     paper = session.get(Paper, paper_id)
@@ -106,7 +109,11 @@ def comment_delete(
 
 @router.post("/comments/{comment_id}/hide")
 def comment_hide(
-    request: Request, session: SessionDep, admin: AdminUser, comment_id: int, hidden: Flag = "1"
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    comment_id: CommentId,
+    hidden: Flag = "1",
 ) -> Response:
     changed = set_comment_hidden(
         session=session, admin=admin, comment_id=comment_id, hidden=hidden in ("1", "true")
