@@ -111,7 +111,9 @@ def serve(
         workers=workers,
         log_level="info",
         access_log=access_log,
-        proxy_headers=True,
+        # The app believes X-Forwarded-* only from DAILYPAPERS_TRUSTED_PROXIES (web/app.py);
+        # uvicorn's own handling would trust 127.0.0.1, so any local client could pick its IP.
+        proxy_headers=False,
         http="httptools",
         loop="uvloop",
     )

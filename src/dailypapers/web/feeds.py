@@ -1,6 +1,6 @@
 """RSS 2.0 and Atom from a list of paper cards (feedgen); reused by the search feeds.
 
-return render_feed(cards, "atom", title="…", link=str(request.url), site=base_url(request))
+return render_feed(cards, "atom", title="…", link=absolute_url(request), site=site_root(request))
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
 from feedgen.feed import FeedGenerator
-from starlette.requests import Request
 from starlette.responses import Response
 
 from dailypapers.feed.cards import PaperCard
@@ -25,11 +24,6 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 def xml_text(text: str) -> str:
     """`text` without the characters an XML document cannot hold."""
     return _NOT_XML.sub("", text)
-
-
-def base_url(request: Request) -> str:
-    """The site's root URL as the client reached it, without a trailing slash."""
-    return str(request.base_url).rstrip("/")
 
 
 def _entry_time(card: PaperCard) -> datetime:

@@ -11,7 +11,8 @@ from dailypapers.feed.listing import cached_listing
 from dailypapers.feed.periods import day_period, parse_day
 from dailypapers.rank.trending import trending_cards
 from dailypapers.web.deps import SessionDep
-from dailypapers.web.feeds import base_url, render_feed
+from dailypapers.web.feeds import render_feed
+from dailypapers.web.urls import absolute_url, site_root
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 
@@ -28,8 +29,8 @@ def daily_feed(request: Request, session: SessionDep, kind: Kind) -> Response:
         listing.cards,
         kind,
         title=f"Daily Papers: {label}",
-        link=str(request.url),
-        site=base_url(request),
+        link=absolute_url(request),
+        site=site_root(request),
     )
 
 
@@ -42,8 +43,8 @@ def day_feed(request: Request, session: SessionDep, day: str, kind: Kind) -> Res
         listing.cards,
         kind,
         title=f"Daily Papers: {period.label}",
-        link=str(request.url),
-        site=base_url(request),
+        link=absolute_url(request),
+        site=site_root(request),
     )
 
 
@@ -55,7 +56,7 @@ def trending_feed(request: Request, session: SessionDep, kind: Kind) -> Response
         cards,
         kind,
         title="Daily Papers: trending",
-        link=str(request.url),
-        site=base_url(request),
+        link=absolute_url(request),
+        site=site_root(request),
         description="Papers ranked by upvotes decayed by age",
     )

@@ -20,8 +20,9 @@ from dailypapers.search.service import MAX_LIMIT, MAX_OFFSET, SearchPage, search
 from dailypapers.store.db import Store
 from dailypapers.store.models import Paper
 from dailypapers.web.deps import OptionalUser, SessionDep, StoreDep
-from dailypapers.web.feeds import base_url, render_feed
+from dailypapers.web.feeds import render_feed
 from dailypapers.web.templating import env, render
+from dailypapers.web.urls import absolute_url, site_root
 
 router = APIRouter(tags=["search"])
 env.filters.update(highlight=present.highlight, snippet=present.snippet)
@@ -198,8 +199,8 @@ def search_feed(
         cards,
         kind,
         title=f"Daily Papers: search “{q}”",
-        link=str(request.url),
-        site=base_url(request),
+        link=absolute_url(request),
+        site=site_root(request),
         description=f"Papers matching {q}",
     )
 
