@@ -106,6 +106,20 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
     return user
 
 
+def set_password(*, session: Session, user: User, password: str) -> User:
+    """Give `user` a new password and end every session they have (the caller commits)."""
+    user.password_hash = hash_password(validate_password(password))
+    revoke_sessions(session=session, user=user)
+    return user
+
+
+def revoke_sessions(*, session: Session, user: User) -> User:
+    """Make every session cookie signed for `user` so far anonymous (log out everywhere)."""
+    user.session_version = (user.session_version or 0) + 1
+    session.flush()
+    return user
+
+
 def set_admin(*, session: Session, user: User, is_admin: bool = True) -> User:
     user.is_admin = is_admin
     return user
