@@ -51,6 +51,22 @@ def test_out_of_range_dates_are_a_clear_4xx(raw_client, path):
         assert "error" in response.json()
 
 
+def test_feeds_drop_characters_xml_cannot_hold(raw_client):
+    import feedparser
+    from web_support import FRIDAY, paper_record
+
+    from dailypapers.store.upsert import save_papers
+
+    app, client = raw_client
+    record = paper_record("2501.09999", FRIDAY, 1000, "Bell\x07 and \x0bvertical tab\ufffe")
+    save_papers(app.state.store, [record])
+    for kind in ("rss", "atom"):
+        response = client.get(f"/feeds/date/{FRIDAY.isoformat()}.{kind}")
+        assert response.status_code == 200, response.text
+        titles = [e.title for e in feedparser.parse(response.content).entries]
+        assert "Bell and vertical tab" in titles
+
+
 @pytest.mark.parametrize("q", ["%01", "a%0Bb", "%7F%1Bx", "x%EF%BF%BE"])
 def test_search_feed_strips_control_characters(raw_client, q):
     _, client = raw_client

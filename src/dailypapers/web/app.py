@@ -28,6 +28,7 @@ from dailypapers.web.security import (
     AllowedHostsMiddleware,
     HeadAsGetMiddleware,
     SecurityHeadersMiddleware,
+    reject_control_characters,
     verify_csrf,
 )
 
@@ -95,7 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="The daily feed of research papers: listings, papers, votes and comments.",
         docs_url=None,  # served by routes/docs.py from local files, under a strict CSP
         redoc_url=None,
-        dependencies=[Depends(verify_csrf)],
+        # CSRF first: a foreign form post is refused before its content is looked at.
+        dependencies=[Depends(verify_csrf), Depends(reject_control_characters)],
     )
     app.state.settings = settings
     app.state.store = store

@@ -9,6 +9,7 @@ must accept foreign POSTs (RFC 8058 one-click unsubscribe) opts out with `@csrf_
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dailypapers.errors import DailyPapersError
+from dailypapers.errors import DailyPapersError, InvalidInput
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSRF_FIELD = "csrf_token"
@@ -67,6 +68,27 @@ async def verify_csrf(request: Request) -> None:
         raise CsrfError(
             "the form expired or did not come from this site; reload the page and try again"
         )
+
+
+# C0 controls but tab, newline and carriage return; DEL; C1 controls. No text a person types
+# holds them, NUL passes SQLite untouched (and breaks PostgreSQL), and XML cannot carry them.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def reject_control_characters(request: Request) -> None:
+    """Refuse (400) a request whose path, query or form fields hold control characters."""
+    values = [request.scope.get("path", ""), *request.query_params.values()]
+    if request.method not in SAFE_METHODS:
+        if request.headers.get("content-type", "").startswith(FORM_TYPES):
+            try:
+                form = await request.form()  # parsed once: the route's Form fields reuse it
+            except Exception:  # a malformed body: FastAPI's own parsing reports it
+                form = None
+            if form is not None:
+                values += [v for _, v in form.multi_items() if isinstance(v, str)]
+    if any(CONTROL_CHARS.search(value) for value in values):
+        raise InvalidInput("the request holds control characters; remove them and try again")
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
