@@ -10,7 +10,7 @@ from rich.console import Console
 
 from dailypapers import __version__
 from dailypapers.config import Settings, get_settings
-from dailypapers.errors import DailyPapersError
+from dailypapers.errors import DailyPapersError, is_disk_full
 from dailypapers.store.db import Store, open_store
 
 app = typer.Typer(
@@ -94,6 +94,15 @@ def serve(
     """Serve the site and the JSON API."""
     import uvicorn
 
+    config = settings()
+    try:
+        config.secret()  # generated once here, not by each worker (where it fails unreadably)
+    except OSError as exc:
+        where = config.data_dir / "secret_key"
+        raise fail(
+            f"cannot write the session signing key {where}: {exc.strerror or exc}; free some "
+            "space or set DAILYPAPERS_SECRET_KEY"
+        ) from None
     db = store()  # migrate before the workers start
     # Catch the lexical index up once here (after an import, a crash, a restore), not in the
     # first request of every worker.
@@ -101,6 +110,10 @@ def serve(
 
     try:
         lexical_index(db).ensure_current(db)
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        raise fail("the disk is full: cannot bring the search index up to date") from None
     finally:
         db.dispose()
     uvicorn.run(

@@ -138,13 +138,28 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret_key"
-        if not path.exists():
+        key = path.read_text().strip() if path.exists() else ""
+        if not key:  # none yet, or an empty file a full disk left behind
+            import os
             import secrets
 
+            key = secrets.token_urlsafe(48)
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+            # Written whole beside it, then linked into place: a failed write never leaves a
+            # short key, and of two processes starting at once the first one's key wins.
+            partial = path.with_name(f".secret_key.{os.getpid()}")
+            try:
+                partial.write_text(key)
+                partial.chmod(0o600)
+                try:
+                    os.link(partial, path)
+                except FileExistsError:
+                    if not path.read_text().strip():
+                        partial.replace(path)
+            finally:
+                partial.unlink(missing_ok=True)
+            key = path.read_text().strip()
+        return key
 
 
 def _items(value: str) -> list[str]:
