@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dailypapers.accounts.users import authenticate, create_user, revoke_sessions
 from dailypapers.errors import Conflict, InvalidInput
 from dailypapers.store.models import User
 from dailypapers.web.deps import AuthLimit, OptionalUser, SessionDep
+from dailypapers.web.openapi_docs import PAGE
 from dailypapers.web.security import safe_next
 from dailypapers.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["pages"], default_response_class=HTMLResponse, responses=PAGE)
 
 Text = Annotated[str, Form(max_length=2000)]
 Next = Annotated[str, Form(max_length=2000)]
@@ -34,7 +35,7 @@ def login_form(request: Request, user: OptionalUser, next: str = "/") -> Respons
     return render(request, "login.html", {"next": safe_next(next), "username": ""})
 
 
-@router.post("/login", dependencies=[AuthLimit])
+@router.post("/login", dependencies=[AuthLimit], include_in_schema=False)
 def login(
     request: Request,
     session: SessionDep,
@@ -62,7 +63,7 @@ def signup_form(request: Request, user: OptionalUser, next: str = "/") -> Respon
     return render(request, "signup.html", {"next": safe_next(next), "username": "", "email": ""})
 
 
-@router.post("/signup", dependencies=[AuthLimit])
+@router.post("/signup", dependencies=[AuthLimit], include_in_schema=False)
 def signup(
     request: Request,
     session: SessionDep,
@@ -82,7 +83,7 @@ def signup(
     return RedirectResponse(safe_next(next), status_code=303)
 
 
-@router.post("/logout")
+@router.post("/logout", include_in_schema=False)
 def logout(request: Request, session: SessionDep, user: OptionalUser) -> Response:
     if user is not None:  # the cookie may have been copied: end it for good, not just here
         revoke_sessions(session=session, user=user)

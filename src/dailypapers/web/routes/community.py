@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from dailypapers.community.comments import add_comment, delete_comment, edit_comment
 from dailypapers.community.moderation import set_comment_hidden, set_paper_hidden
@@ -29,10 +29,11 @@ from dailypapers.web.deps import (
     data_changed,
 )
 from dailypapers.web.errors import wants_json
+from dailypapers.web.openapi_docs import PAGE
 from dailypapers.web.security import safe_next
 from dailypapers.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["pages"], default_response_class=HTMLResponse, responses=PAGE)
 
 Body = Annotated[str, Form(max_length=20_000)]
 Next = Annotated[str, Form(max_length=2000)]
@@ -50,7 +51,7 @@ def _paper_path(paper: Paper) -> str:
     return f"/papers/{paper.arxiv_id}"
 
 
-@router.post("/papers/{arxiv_id:path}/upvote", dependencies=[WriteLimit])
+@router.post("/papers/{arxiv_id:path}/upvote", dependencies=[WriteLimit], include_in_schema=False)
 def upvote(
     request: Request,
     session: SessionDep,
@@ -74,7 +75,7 @@ def upvote(
     return _back(next, _paper_path(paper))
 
 
-@router.post("/papers/{arxiv_id:path}/comments", dependencies=[WriteLimit])
+@router.post("/papers/{arxiv_id:path}/comments", dependencies=[WriteLimit], include_in_schema=False)
 def comment(
     request: Request, session: SessionDep, user: CurrentUser, arxiv_id: str, body: Body = ""
 ) -> Response:
@@ -85,7 +86,7 @@ def comment(
     return RedirectResponse(f"{_paper_path(paper)}#comment-{created.id}", status_code=303)
 
 
-@router.post("/comments/{comment_id}/edit", dependencies=[WriteLimit])
+@router.post("/comments/{comment_id}/edit", dependencies=[WriteLimit], include_in_schema=False)
 def comment_edit(
     request: Request, session: SessionDep, user: CurrentUser, comment_id: CommentId, body: Body = ""
 ) -> Response:
@@ -96,7 +97,7 @@ def comment_edit(
     return RedirectResponse(f"{_paper_path(paper)}#comment-{comment_id}", status_code=303)
 
 
-@router.post("/comments/{comment_id}/delete", dependencies=[WriteLimit])
+@router.post("/comments/{comment_id}/delete", dependencies=[WriteLimit], include_in_schema=False)
 def comment_delete(
     request: Request, session: SessionDep, user: CurrentUser, comment_id: CommentId
 ) -> Response:
@@ -107,7 +108,7 @@ def comment_delete(
     return RedirectResponse(f"{_paper_path(paper)}#comments", status_code=303)
 
 
-@router.post("/comments/{comment_id}/hide")
+@router.post("/comments/{comment_id}/hide", include_in_schema=False)
 def comment_hide(
     request: Request,
     session: SessionDep,
@@ -124,7 +125,7 @@ def comment_hide(
     return RedirectResponse(f"{_paper_path(paper)}#comment-{comment_id}", status_code=303)
 
 
-@router.post("/papers/{arxiv_id:path}/hide")
+@router.post("/papers/{arxiv_id:path}/hide", include_in_schema=False)
 def paper_hide(
     request: Request, session: SessionDep, admin: AdminUser, arxiv_id: str, hidden: Flag = "1"
 ) -> Response:
@@ -141,7 +142,7 @@ def submit_form(request: Request, user: CurrentUser, id: str = "") -> Response:
     return render(request, "submit.html", {"value": id[:200]})
 
 
-@router.post("/submit", dependencies=[WriteLimit])
+@router.post("/submit", dependencies=[WriteLimit], include_in_schema=False)
 def submit(
     request: Request,
     store: StoreDep,

@@ -12,15 +12,17 @@ from dailypapers.feed.periods import day_period, parse_day
 from dailypapers.rank.trending import trending_cards
 from dailypapers.web.deps import SessionDep
 from dailypapers.web.feeds import render_feed
+from dailypapers.web.openapi_docs import DAY, FEED
 from dailypapers.web.urls import absolute_url, site_root
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 
 Kind = Annotated[Literal["rss", "atom"], Path(description="rss (RSS 2.0) or atom")]
-FEED = {200: {"content": {"application/atom+xml": {}, "application/rss+xml": {}}}}
 
 
-@router.get("/daily.{kind}", summary="The newest day's papers", responses=FEED)
+@router.get(
+    "/daily.{kind}", summary="The newest day's papers", response_class=Response, responses=FEED
+)
 def daily_feed(request: Request, session: SessionDep, kind: Kind) -> Response:
     cache = request.app.state.listings
     listing = cached_listing(session, None, per_page=100, user_id=None, cache=cache)
@@ -34,8 +36,15 @@ def daily_feed(request: Request, session: SessionDep, kind: Kind) -> Response:
     )
 
 
-@router.get("/date/{day}.{kind}", summary="One day's papers", responses=FEED)
-def day_feed(request: Request, session: SessionDep, day: str, kind: Kind) -> Response:
+@router.get(
+    "/date/{day}.{kind}", summary="One day's papers", response_class=Response, responses=FEED
+)
+def day_feed(
+    request: Request,
+    session: SessionDep,
+    day: Annotated[str, Path(description="YYYY-MM-DD", examples=[DAY])],
+    kind: Kind,
+) -> Response:
     period = day_period(parse_day(day))
     cache = request.app.state.listings
     listing = cached_listing(session, period, per_page=100, user_id=None, cache=cache)
@@ -48,7 +57,7 @@ def day_feed(request: Request, session: SessionDep, day: str, kind: Kind) -> Res
     )
 
 
-@router.get("/trending.{kind}", summary="Trending papers", responses=FEED)
+@router.get("/trending.{kind}", summary="Trending papers", response_class=Response, responses=FEED)
 def trending_feed(request: Request, session: SessionDep, kind: Kind) -> Response:
     state = request.app.state
     cards = trending_cards(session, state.trending, cache=state.listings)
