@@ -10,7 +10,7 @@ from rich.console import Console
 
 from dailypapers import __version__, cli_help
 from dailypapers.config import Settings, get_settings
-from dailypapers.errors import DailyPapersError
+from dailypapers.errors import DailyPapersError, is_disk_full
 from dailypapers.store.db import Store, open_store
 
 cli_help.install()
@@ -95,6 +95,15 @@ def serve(
     """Serve the site and the JSON API."""
     import uvicorn
 
+    config = settings()
+    try:
+        config.secret()  # generated once here, not by each worker (where it fails unreadably)
+    except OSError as exc:
+        where = config.data_dir / "secret_key"
+        raise fail(
+            f"cannot write the session signing key {where}: {exc.strerror or exc}; free some "
+            "space or set DAILYPAPERS_SECRET_KEY"
+        ) from None
     db = store()  # migrate before the workers start
     # Catch the lexical index up once here (after an import, a crash, a restore), not in the
     # first request of every worker.
@@ -102,6 +111,10 @@ def serve(
 
     try:
         lexical_index(db).ensure_current(db)
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        raise fail("the disk is full: cannot bring the search index up to date") from None
     finally:
         db.dispose()
     uvicorn.run(
@@ -112,7 +125,9 @@ def serve(
         workers=workers,
         log_level="info",
         access_log=access_log,
-        proxy_headers=True,
+        # The app believes X-Forwarded-* only from DAILYPAPERS_TRUSTED_PROXIES (web/app.py);
+        # uvicorn's own handling would trust 127.0.0.1, so any local client could pick its IP.
+        proxy_headers=False,
         http="httptools",
         loop="uvloop",
     )

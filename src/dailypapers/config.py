@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -27,6 +29,11 @@ class Settings(BaseSettings):
         default="dailypapers <noreply@localhost>", validation_alias="DAILYPAPERS_MAIL_FROM"
     )
     base_url: str = Field(default="http://127.0.0.1:8000", validation_alias="DAILYPAPERS_BASE_URL")
+    # With a base URL set, only requests for its host (and these) are served; see docs/site.md.
+    allowed_hosts: str = Field(default="", validation_alias="DAILYPAPERS_ALLOWED_HOSTS")
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDRs); none by
+    # default, so a client cannot pick its own address (and dodge the rate limits).
+    trusted_proxies: str = Field(default="", validation_alias="DAILYPAPERS_TRUSTED_PROXIES")
     arxiv_api_url: str = Field(
         default="https://export.arxiv.org/api/query", validation_alias="DAILYPAPERS_ARXIV_API_URL"
     )
@@ -80,6 +87,40 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value.strip().rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in _items(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an IP address or CIDR network: {item!r}") from exc
+        return value
+
+    @property
+    def site_url(self) -> str | None:
+        """DAILYPAPERS_BASE_URL when it was set (no trailing slash), else None."""
+        return self.base_url if "base_url" in self.model_fields_set else None
+
+    @property
+    def host_names(self) -> list[str]:
+        """The Host names served when a base URL is set: its host and DAILYPAPERS_ALLOWED_HOSTS."""
+        if self.site_url is None:
+            return []
+        return [urlsplit(self.site_url).hostname or "", *_items(self.allowed_hosts.lower())]
+
+    @property
+    def proxy_networks(self) -> list[str]:
+        return _items(self.trusted_proxies)
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.tz)
@@ -100,13 +141,32 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret_key"
-        if not path.exists():
+        key = path.read_text().strip() if path.exists() else ""
+        if not key:  # none yet, or an empty file a full disk left behind
+            import os
             import secrets
 
+            key = secrets.token_urlsafe(48)
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+            # Written whole beside it, then linked into place: a failed write never leaves a
+            # short key, and of two processes starting at once the first one's key wins.
+            partial = path.with_name(f".secret_key.{os.getpid()}")
+            try:
+                partial.write_text(key)
+                partial.chmod(0o600)
+                try:
+                    os.link(partial, path)
+                except FileExistsError:
+                    if not path.read_text().strip():
+                        partial.replace(path)
+            finally:
+                partial.unlink(missing_ok=True)
+            key = path.read_text().strip()
+        return key
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 @lru_cache

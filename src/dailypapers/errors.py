@@ -1,5 +1,7 @@
 """Errors users can cause; the CLI and HTTP layers turn them into messages and status codes."""
 
+import errno
+
 
 class DailyPapersError(Exception):
     """Base of every error a user can read."""
@@ -59,3 +61,27 @@ class RateLimited(DailyPapersError):
 
 class BadQuery(DailyPapersError):
     """A search query that cannot be understood (an unclosed quote, a bad date, …)."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) says the disk or the database's storage is full.
+
+    An OSError with ENOSPC or EDQUOT, SQLite's SQLITE_FULL ("database or disk is full") and
+    PostgreSQL's disk_full (SQLSTATE 53100) all count, however a library wrapped them.
+    """
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(current, "sqlstate", None) == "53100":
+            return True
+        text = str(current).lower()
+        if "database or disk is full" in text or "no space left on device" in text:
+            return True
+        todo += [current.__cause__, current.__context__, getattr(current, "orig", None)]
+    return False

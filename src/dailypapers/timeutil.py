@@ -6,6 +6,17 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
+# The calendar dates the site can list, filter and search by. Wide for arXiv (1991 on), but far
+# enough inside what `date` (years 1–9999) and the keyword index (1677–2262) can hold that a
+# period's neighbours and a day's end never overflow.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+
+
+def in_range(day: date) -> bool:
+    """True for a date in FIRST_DAY … LAST_DAY."""
+    return FIRST_DAY <= day <= LAST_DAY
+
 
 def utcnow() -> datetime:
     """Now, as an aware UTC datetime."""

@@ -1,4 +1,4 @@
-"""`dailypapers user create USERNAME [--admin]`."""
+"""`dailypapers user create USERNAME [--admin]`, `dailypapers user password USERNAME`."""
 
 from __future__ import annotations
 
@@ -39,3 +39,30 @@ def create(
     except (InvalidInput, Conflict) as exc:
         raise fail(str(exc)) from None
     typer.echo(f"created {'admin' if is_admin else 'user'} {name}")
+
+
+@user_app.command("password")
+def password(
+    username: str = typer.Argument(..., help="The user whose password changes."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input (for scripts)."
+    ),
+) -> None:
+    """Set a user's password; every session they have (all devices) is logged out."""
+    from dailypapers.accounts.users import get_user_by_name, set_password
+
+    if password_stdin:
+        new_password = sys.stdin.readline().rstrip("\n")
+    else:
+        new_password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    db = store()
+    try:
+        with db.session() as session:
+            user = get_user_by_name(session=session, username=username)
+            if user is None:
+                raise fail(f"no user {username!r}")
+            set_password(session=session, user=user, password=new_password)
+            name = user.username
+    except InvalidInput as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"changed the password of {name}; their sessions are logged out")

@@ -15,6 +15,8 @@ from dailypapers.store.models import User
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,38}[A-Za-z0-9]$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# Control characters (C0, DEL, C1): never part of an address, and NUL passes SQLite untouched.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # argon2 hashes anything, but a megabyte "password" is an attack
 
@@ -49,8 +51,8 @@ def validate_email(email: str | None) -> str | None:
     email = (email or "").strip()
     if not email:
         return None
-    if len(email) > 320 or not EMAIL.match(email):
-        raise InvalidInput(f"not an email address: {email[:80]!r}")
+    if len(email) > 320 or not EMAIL.match(email) or CONTROL.search(email):
+        raise InvalidInput(f"not an email address: {CONTROL.sub('', email)[:80]!r}")
     return email.lower()
 
 
@@ -67,14 +69,19 @@ def create_user(
     email: str | None = None,
     is_admin: bool = False,
 ) -> User:
-    """Create a user (validated; the caller's transaction commits). Raises InvalidInput/Conflict."""
+    """Create a user (validated; the caller's transaction commits). Raises InvalidInput/Conflict.
+
+    User names are public, so a taken one is a Conflict. Whether an email address has an
+    account is not: an address another account has is left off the new one (addresses are
+    unique; the owner keeps it) and the answer is the same as for a new address.
+    """
     username = validate_username(username)
     validate_password(password)
     email = validate_email(email)
     if get_user_by_name(session=session, username=username) is not None:
         raise Conflict(f"the user name {username!r} is taken")
     if email and session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict("an account with this email address exists")
+        email = None
     user = User(
         username=username, email=email, password_hash=hash_password(password), is_admin=is_admin
     )
@@ -103,6 +110,20 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
         return None
     if _hasher.check_needs_rehash(stored):
         user.password_hash = hash_password(password)
+    return user
+
+
+def set_password(*, session: Session, user: User, password: str) -> User:
+    """Give `user` a new password and end every session they have (the caller commits)."""
+    user.password_hash = hash_password(validate_password(password))
+    revoke_sessions(session=session, user=user)
+    return user
+
+
+def revoke_sessions(*, session: Session, user: User) -> User:
+    """Make every session cookie signed for `user` so far anonymous (log out everywhere)."""
+    user.session_version = (user.session_version or 0) + 1
+    session.flush()
     return user
 
 

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dailypapers.errors import InvalidInput
+from dailypapers.timeutil import FIRST_DAY, LAST_DAY, in_range
 
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_RANGE = f"dates go from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +77,11 @@ def parse_day(text: str) -> date:
     match = _DAY.match(text or "")
     if match:
         try:
-            return date(*map(int, match.groups()))
+            day = date(*map(int, match.groups()))
         except ValueError:
             pass
+        else:
+            return _within(day, text)
     raise InvalidInput(f"not a date (expected YYYY-MM-DD): {text[:40]!r}")
 
 
@@ -86,9 +90,11 @@ def parse_week(text: str) -> Period:
     match = _WEEK.match(text or "")
     if match:
         try:
-            return week_of(date.fromisocalendar(int(match[1]), int(match[2]), 1))
+            monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
         except ValueError:
             pass
+        else:
+            return week_of(_within(monday, text))
     raise InvalidInput(f"not an ISO week (expected YYYY-Www, e.g. 2025-W07): {text[:40]!r}")
 
 
@@ -96,5 +102,11 @@ def parse_month(text: str) -> Period:
     """A YYYY-MM month, or InvalidInput."""
     match = _MONTH.match(text or "")
     if match and 1 <= int(match[2]) <= 12 and int(match[1]) >= 1:
-        return month_of(date(int(match[1]), int(match[2]), 1))
+        return month_of(_within(date(int(match[1]), int(match[2]), 1), text))
     raise InvalidInput(f"not a month (expected YYYY-MM): {text[:40]!r}")
+
+
+def _within(day: date, text: str) -> date:
+    if not in_range(day):
+        raise InvalidInput(f"{text[:40]!r} is out of range: {_RANGE}")
+    return day

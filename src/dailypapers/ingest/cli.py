@@ -21,7 +21,7 @@ from rich.progress import (
 from rich.progress import Progress as RichProgress
 
 from dailypapers.cli import app, err, fail, settings, store
-from dailypapers.errors import DailyPapersError
+from dailypapers.errors import DailyPapersError, is_disk_full
 from dailypapers.ingest.pipeline import (
     DEFAULT_BATCH_SIZE,
     ImportSummary,
@@ -117,6 +117,14 @@ def run_import(
             err.print(f"[yellow]skipped[/yellow] … and {progress.hidden:,} more not shown")
     except DailyPapersError as exc:
         raise fail(str(exc)) from None
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        done = progress.summary.read if progress.summary else 0
+        raise fail(
+            f"the disk is full: {done:,} records were committed and are kept; free some space "
+            "and run the same command again to complete the import"
+        ) from None
     except KeyboardInterrupt:
         done = progress.summary.read if progress.summary else 0
         err.print(

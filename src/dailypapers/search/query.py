@@ -16,6 +16,7 @@ from datetime import date
 
 from dailypapers.arxiv_ids import parse_arxiv_id
 from dailypapers.errors import BadArxivId, BadQuery
+from dailypapers.timeutil import FIRST_DAY, LAST_DAY, in_range
 
 MAX_QUERY_CHARS = 250
 OPERATORS = ("author", "cat", "since", "until")
@@ -72,7 +73,21 @@ class ParsedQuery:
         return " ".join([*self.phrases, *self.terms, *self.dropped]).strip()
 
 
+def check_day(name: str, day: date | None) -> date | None:
+    """`day` if the site can filter by it, else BadQuery (the index holds 1677–2262 only)."""
+    if day is not None and not in_range(day):
+        raise BadQuery(
+            f"{name}: {day.isoformat()} is out of range; "
+            f"dates go from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+        )
+    return day
+
+
 def _date(name: str, value: str) -> date:
+    return check_day(name, _calendar_date(name, value))  # type: ignore[return-value]
+
+
+def _calendar_date(name: str, value: str) -> date:
     try:
         if re.fullmatch(r"\d{4}", value):
             return date(int(value), 1, 1) if name == "since" else date(int(value), 12, 31)
@@ -84,7 +99,7 @@ def _date(name: str, value: str) -> date:
             return date.fromordinal(next_month.toordinal() - 1)
         return date.fromisoformat(value)
     except ValueError:
-        raise BadQuery(f"{name}: wants a date like 2024-05-31, not {value!r}") from None
+        raise BadQuery(f"{name}: wants a date like 2024-05-31, not {value[:40]!r}") from None
 
 
 def parse_query(text: str) -> ParsedQuery:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from dailypapers.errors import BadQuery
 from dailypapers.search.fusion import Candidate, fuse
 from dailypapers.search.lexical import Filters, Sort, lexical_index
-from dailypapers.search.query import ParsedQuery, parse_query
+from dailypapers.search.query import ParsedQuery, check_day, parse_query
 from dailypapers.search.semantic import model_weight, semantic_candidates
 from dailypapers.search.why import explain
 from dailypapers.store.models import Paper
@@ -81,6 +81,8 @@ def search_papers(
 ) -> SearchPage:
     """Search papers; raises BadQuery for a query or argument a user must fix."""
     _check(limit, offset, sort, mode)
+    check_day("since", since)
+    check_day("until", until)
     parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
     filters = Filters.combine(
         parsed, since=since, until=until, category=category, has_code=has_code

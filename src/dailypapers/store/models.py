@@ -58,6 +58,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Signed into the session cookie; logging out or changing the password bumps it, so every
+    # copy of an older cookie stops working (a signed cookie alone cannot be taken back).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Paper(Base):

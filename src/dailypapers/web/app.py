@@ -15,6 +15,7 @@ import fastapi_offline
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from dailypapers import __version__
 from dailypapers.config import Settings, get_settings
@@ -23,7 +24,13 @@ from dailypapers.rank.trending import TrendingCache
 from dailypapers.store.db import open_store
 from dailypapers.web import errors
 from dailypapers.web.ratelimit import SlidingWindowLimiter
-from dailypapers.web.security import HeadAsGetMiddleware, SecurityHeadersMiddleware, verify_csrf
+from dailypapers.web.security import (
+    AllowedHostsMiddleware,
+    HeadAsGetMiddleware,
+    SecurityHeadersMiddleware,
+    reject_control_characters,
+    verify_csrf,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -89,7 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="The daily feed of research papers: listings, papers, votes and comments.",
         docs_url=None,  # served by routes/docs.py from local files, under a strict CSP
         redoc_url=None,
-        dependencies=[Depends(verify_csrf)],
+        # CSRF first: a foreign form post is refused before its content is looked at.
+        dependencies=[Depends(verify_csrf), Depends(reject_control_characters)],
     )
     app.state.settings = settings
     app.state.store = store
@@ -98,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.trending = TrendingCache()
     app.state.listings = TTLCache()  # anonymous listings and API pages, a few seconds
 
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.base_url.startswith("https://"))
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret(),
@@ -108,6 +116,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=30 * 24 * 3600,
     )
     app.add_middleware(HeadAsGetMiddleware)
+    if settings.host_names:  # a base URL is set: no other Host header is served
+        app.add_middleware(AllowedHostsMiddleware, hosts=settings.host_names)
+    if settings.proxy_networks:
+        # Only these proxies may say who the client is (X-Forwarded-For); `serve` turns
+        # uvicorn's own proxy-header handling off, which would trust 127.0.0.1 by default.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxy_networks)
     errors.install(app)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     # Swagger UI's own files, shipped in the fastapi-offline wheel (no CDN).

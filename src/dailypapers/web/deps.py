@@ -88,8 +88,12 @@ async def get_optional_user(request: Request, session: SessionDep) -> User | Non
     user_id = request.session.get("uid")
     if isinstance(user_id, int):
         user = await run_in_threadpool(session.get, User, user_id)
-        if user is None:  # deleted since the cookie was signed
+        # Deleted since the cookie was signed, or it was revoked (logged out, new password):
+        # a copy of the cookie made before then is anonymous.
+        if user is None or request.session.get("sv") != user.session_version:
+            user = None
             request.session.pop("uid", None)
+            request.session.pop("sv", None)
     request.state.user = Viewer(user.id, user.username, user.is_admin, user.email) if user else None
     return user
 

@@ -34,6 +34,7 @@ TITLES = {
     409: "Already taken",
     422: "That did not look right",
     429: "Slow down a little",
+    500: "Something went wrong on our side",
     502: "A source did not answer",
 }
 
@@ -117,7 +118,18 @@ async def data_error(request: Request, exc: DataError) -> Response:
     )
 
 
+async def server_error(request: Request, exc: Exception) -> Response:
+    # Starlette's ServerErrorMiddleware answers with this, then re-raises so the server logs the
+    # traceback; the client gets JSON under /api/ or the error page, never a plain-text body.
+    message = "something went wrong on our side; it has been logged"
+    try:
+        return error_response(request, 500, message)
+    except Exception:  # the page itself failed (a broken template): plain words, not a loop
+        return JSONResponse({"error": message, "status": 500}, 500)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, server_error)
     app.add_exception_handler(DataError, data_error)
     app.add_exception_handler(errors.DailyPapersError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)

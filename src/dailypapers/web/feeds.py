@@ -1,26 +1,29 @@
 """RSS 2.0 and Atom from a list of paper cards (feedgen); reused by the search feeds.
 
-return render_feed(cards, "atom", title="…", link=str(request.url), site=base_url(request))
+return render_feed(cards, "atom", title="…", link=absolute_url(request), site=site_root(request))
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
 from feedgen.feed import FeedGenerator
-from starlette.requests import Request
 from starlette.responses import Response
 
 from dailypapers.feed.cards import PaperCard
 from dailypapers.timeutil import utcnow
 
 MEDIA_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+# Characters XML 1.0 cannot carry at all (control characters, lone surrogates, U+FFFE/U+FFFF):
+# lxml refuses them, so a query or an imported title holding one must lose it, not fail the feed.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def base_url(request: Request) -> str:
-    """The site's root URL as the client reached it, without a trailing slash."""
-    return str(request.base_url).rstrip("/")
+def xml_text(text: str) -> str:
+    """`text` without the characters an XML document cannot hold."""
+    return _NOT_XML.sub("", text)
 
 
 def _entry_time(card: PaperCard) -> datetime:
@@ -47,9 +50,10 @@ def render_feed(
     if kind not in MEDIA_TYPES:
         raise ValueError(f"unknown feed kind {kind!r}")
     fg = FeedGenerator()
+    title, link = xml_text(title), xml_text(link)
     fg.id(link)
     fg.title(title)
-    fg.subtitle(description or title)  # RSS requires a description
+    fg.subtitle(xml_text(description or "") or title)  # RSS requires a description
     fg.link(href=link, rel="self")
     # feedgen's RSS <link> is the last link given: the site page, never the feed itself.
     fg.link(href=site + page, rel="alternate")
@@ -66,10 +70,10 @@ def render_feed(
         entry = fg.add_entry()
         entry.id(url)
         entry.guid(url, permalink=True)
-        entry.title(card.title)
+        entry.title(xml_text(card.title))
         entry.link(href=url, rel="alternate")
-        entry.summary(card.abstract or card.title)
-        for name in card.authors[:50]:
+        entry.summary(xml_text(card.abstract or card.title))
+        for name in (xml_text(n) for n in card.authors[:50]):
             if kind == "rss":
                 entry.dc.dc_creator(name)
             else:
@@ -77,6 +81,6 @@ def render_feed(
         entry.published(card.published_at or _entry_time(card))
         entry.updated(card.updated_at or card.published_at or _entry_time(card))
         for category in card.categories:
-            entry.category(term=category)
+            entry.category(term=xml_text(category))
     body = fg.atom_str(pretty=True) if kind == "atom" else fg.rss_str(pretty=True)
     return Response(body, media_type=f"{MEDIA_TYPES[kind]}; charset=utf-8")

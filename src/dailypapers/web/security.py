@@ -9,15 +9,17 @@ must accept foreign POSTs (RFC 8058 one-click unsubscribe) opts out with `@csrf_
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dailypapers.errors import DailyPapersError
+from dailypapers.errors import DailyPapersError, InvalidInput
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSRF_FIELD = "csrf_token"
@@ -68,6 +70,27 @@ async def verify_csrf(request: Request) -> None:
         )
 
 
+# C0 controls but tab, newline and carriage return; DEL; C1 controls. No text a person types
+# holds them, NUL passes SQLite untouched (and breaks PostgreSQL), and XML cannot carry them.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def reject_control_characters(request: Request) -> None:
+    """Refuse (400) a request whose path, query or form fields hold control characters."""
+    values = [request.scope.get("path", ""), *request.query_params.values()]
+    if request.method not in SAFE_METHODS:
+        if request.headers.get("content-type", "").startswith(FORM_TYPES):
+            try:
+                form = await request.form()  # parsed once: the route's Form fields reuse it
+            except Exception:  # a malformed body: FastAPI's own parsing reports it
+                form = None
+            if form is not None:
+                values += [v for _, v in form.multi_items() if isinstance(v, str)]
+    if any(CONTROL_CHARS.search(value) for value in values):
+        raise InvalidInput("the request holds control characters; remove them and try again")
+
+
 def safe_next(target: str | None, default: str = "/") -> str:
     """A local path to go back to; anything else (another host, a scheme) becomes `default`."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -84,17 +107,31 @@ CSP = (
 DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
-class SecurityHeadersMiddleware:
-    """Adds CSP, nosniff, referrer, framing and permissions headers to every response."""
+# Pages whose answers must never sit in a shared or disk cache, logged in or not.
+AUTH_PATHS = frozenset({"/login", "/signup", "/logout"})
+STATIC_PREFIXES = ("/static/", "/docs/assets/")
+HSTS = "max-age=31536000; includeSubDomains"
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeadersMiddleware:
+    """Adds CSP, nosniff, referrer, framing and permissions headers to every response.
+
+    Answers to a logged-in user (and every auth page) are `Cache-Control: private, no-store`,
+    so a shared cache never hands one user's page to another; with an https base URL, HSTS.
+    Must sit inside the session middleware (it reads the session to tell who is logged in).
+    """
+
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"].startswith("/docs") else CSP
+        path = scope["path"]
+        csp = DOCS_CSP if path.startswith("/docs") else CSP
+        static = path.startswith(STATIC_PREFIXES)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -106,9 +143,51 @@ class SecurityHeadersMiddleware:
                 headers.setdefault(
                     "Permissions-Policy", "interest-cohort=(), camera=(), microphone=()"
                 )
+                if self.hsts:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
+                logged_in = bool(scope.get("session", {}).get("uid"))
+                if path in AUTH_PATHS or (logged_in and not static):
+                    headers["Cache-Control"] = "private, no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class AllowedHostsMiddleware:
+    """Answers 400 to a request whose Host header is not one of `hosts` (the base URL's).
+
+    Like Starlette's TrustedHostMiddleware, but the answer has the site's error shapes (JSON
+    under /api/ and /feeds/). Names are compared without the port; "*.example.org" matches
+    any subdomain.
+    """
+
+    def __init__(self, app: ASGIApp, hosts: list[str]) -> None:
+        self.app = app
+        self.exact = {h.lower() for h in hosts if not h.startswith("*.")}
+        self.suffixes = tuple(h[1:].lower() for h in hosts if h.startswith("*."))
+
+    def allows(self, host: str) -> bool:
+        name = host.lower()
+        if name.startswith("["):  # an IPv6 literal, [::1]:8000
+            name = name.split("]", 1)[0] + "]"
+        else:
+            name = name.split(":", 1)[0]
+        return name in self.exact or (bool(self.suffixes) and name.endswith(self.suffixes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = Headers(scope=scope).get("host", "")
+        if self.allows(host):
+            await self.app(scope, receive, send)
+            return
+        message = "this site is not served under that host name"
+        if scope["path"].startswith(("/api/", "/feeds/")):
+            response: Response = JSONResponse({"error": message, "status": 400}, 400)
+        else:
+            response = HTMLResponse(f"<!doctype html><title>Bad host</title><p>{message}</p>", 400)
+        await response(scope, receive, send)
 
 
 class HeadAsGetMiddleware:

@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse
 
 from dailypapers import __version__
 from dailypapers.web.security import csrf_token
+from dailypapers.web.urls import absolute_url, site_root
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -49,7 +50,13 @@ def iso(value: date | datetime | None) -> str:
 
 
 env.filters.update(short_authors=short_authors, excerpt=excerpt, human_date=human_date, iso=iso)
-env.globals.update(csrf_token=csrf_token, version=__version__, site_name="Daily Papers")
+env.globals.update(
+    csrf_token=csrf_token,
+    version=__version__,
+    site_name="Daily Papers",
+    absolute_url=absolute_url,
+    site_root=site_root,
+)
 
 
 def render(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from dailypapers.feed.api import daily_papers, paper_info, requested_period
 from dailypapers.web import schemas
 from dailypapers.web.deps import SessionDep
+from dailypapers.web.openapi_docs import DAY, MONTH, PAPER_ID, WEEK
 
 router = APIRouter(prefix="/api", tags=["papers"])
 
@@ -31,9 +32,15 @@ ONE = {200: {"model": schemas.PaperDetail}, **ERRORS}
 def api_daily_papers(
     request: Request,
     session: SessionDep,
-    date: Annotated[str | None, Query(description="A day, YYYY-MM-DD", max_length=40)] = None,
-    week: Annotated[str | None, Query(description="An ISO week, YYYY-Www", max_length=40)] = None,
-    month: Annotated[str | None, Query(description="A month, YYYY-MM", max_length=40)] = None,
+    date: Annotated[
+        str | None, Query(description="A day, YYYY-MM-DD", max_length=40, examples=[DAY])
+    ] = None,
+    week: Annotated[
+        str | None, Query(description="An ISO week, YYYY-Www", max_length=40, examples=[WEEK])
+    ] = None,
+    month: Annotated[
+        str | None, Query(description="A month, YYYY-MM", max_length=40, examples=[MONTH])
+    ] = None,
     p: Annotated[int, Query(ge=0, le=100_000, description="Page, 0-based")] = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="Items per page, 1-100")] = 50,
     sort: Annotated[
@@ -65,7 +72,9 @@ def api_daily_papers(
 @router.get("/papers/{arxiv_id:path}", responses=ONE, response_model=None, summary="One paper")
 def api_paper(
     session: SessionDep,
-    arxiv_id: Annotated[str, Path(description="arXiv id, e.g. 2405.15738", max_length=200)],
+    arxiv_id: Annotated[
+        str, Path(description="arXiv id, e.g. 2405.15738", max_length=200, examples=[PAPER_ID])
+    ],
 ) -> Response:
     """A paper's metadata, shown upvote count (imported + cast here) and comment count."""
     return Response(orjson.dumps(paper_info(session, arxiv_id)), media_type="application/json")

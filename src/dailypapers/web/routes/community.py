@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from dailypapers.community.comments import add_comment, delete_comment, edit_comment
 from dailypapers.community.moderation import set_comment_hidden, set_paper_hidden
@@ -29,13 +29,17 @@ from dailypapers.web.deps import (
     data_changed,
 )
 from dailypapers.web.errors import wants_json
+from dailypapers.web.openapi_docs import PAGE
 from dailypapers.web.security import safe_next
 from dailypapers.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["pages"], default_response_class=HTMLResponse, responses=PAGE)
 
 Body = Annotated[str, Form(max_length=20_000)]
 Next = Annotated[str, Form(max_length=2000)]
+# Ids are 32-bit INTEGER columns on PostgreSQL (SQLite's 64-bit ones overflow past 2**63):
+# a bigger number cannot name a comment, so it is a 422, not an overflow in the driver.
+CommentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Flag = Annotated[str, Form(pattern="^(|0|1|true|false|toggle)$", max_length=6)]
 
 
@@ -47,7 +51,7 @@ def _paper_path(paper: Paper) -> str:
     return f"/papers/{paper.arxiv_id}"
 
 
-@router.post("/papers/{arxiv_id:path}/upvote", dependencies=[WriteLimit])
+@router.post("/papers/{arxiv_id:path}/upvote", dependencies=[WriteLimit], include_in_schema=False)
 def upvote(
     request: Request,
     session: SessionDep,
@@ -71,7 +75,7 @@ def upvote(
     return _back(next, _paper_path(paper))
 
 
-@router.post("/papers/{arxiv_id:path}/comments", dependencies=[WriteLimit])
+@router.post("/papers/{arxiv_id:path}/comments", dependencies=[WriteLimit], include_in_schema=False)
 def comment(
     request: Request, session: SessionDep, user: CurrentUser, arxiv_id: str, body: Body = ""
 ) -> Response:
@@ -82,9 +86,9 @@ def comment(
     return RedirectResponse(f"{_paper_path(paper)}#comment-{created.id}", status_code=303)
 
 
-@router.post("/comments/{comment_id}/edit", dependencies=[WriteLimit])
+@router.post("/comments/{comment_id}/edit", dependencies=[WriteLimit], include_in_schema=False)
 def comment_edit(
-    request: Request, session: SessionDep, user: CurrentUser, comment_id: int, body: Body = ""
+    request: Request, session: SessionDep, user: CurrentUser, comment_id: CommentId, body: Body = ""
 ) -> Response:
     changed = edit_comment(session=session, user=user, comment_id=comment_id, body=body)
     paper = session.get(Paper, changed.paper_id)
@@ -93,9 +97,9 @@ def comment_edit(
     return RedirectResponse(f"{_paper_path(paper)}#comment-{comment_id}", status_code=303)
 
 
-@router.post("/comments/{comment_id}/delete", dependencies=[WriteLimit])
+@router.post("/comments/{comment_id}/delete", dependencies=[WriteLimit], include_in_schema=False)
 def comment_delete(
-    request: Request, session: SessionDep, user: CurrentUser, comment_id: int
+    request: Request, session: SessionDep, user: CurrentUser, comment_id: CommentId
 ) -> Response:
     paper_id = delete_comment(session=session, user=user, comment_id=comment_id)
     paper = session.get(Paper, paper_id)
@@ -104,9 +108,13 @@ def comment_delete(
     return RedirectResponse(f"{_paper_path(paper)}#comments", status_code=303)
 
 
-@router.post("/comments/{comment_id}/hide")
+@router.post("/comments/{comment_id}/hide", include_in_schema=False)
 def comment_hide(
-    request: Request, session: SessionDep, admin: AdminUser, comment_id: int, hidden: Flag = "1"
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    comment_id: CommentId,
+    hidden: Flag = "1",
 ) -> Response:
     changed = set_comment_hidden(
         session=session, admin=admin, comment_id=comment_id, hidden=hidden in ("1", "true")
@@ -117,7 +125,7 @@ def comment_hide(
     return RedirectResponse(f"{_paper_path(paper)}#comment-{comment_id}", status_code=303)
 
 
-@router.post("/papers/{arxiv_id:path}/hide")
+@router.post("/papers/{arxiv_id:path}/hide", include_in_schema=False)
 def paper_hide(
     request: Request, session: SessionDep, admin: AdminUser, arxiv_id: str, hidden: Flag = "1"
 ) -> Response:
@@ -134,7 +142,7 @@ def submit_form(request: Request, user: CurrentUser, id: str = "") -> Response:
     return render(request, "submit.html", {"value": id[:200]})
 
 
-@router.post("/submit", dependencies=[WriteLimit])
+@router.post("/submit", dependencies=[WriteLimit], include_in_schema=False)
 def submit(
     request: Request,
     store: StoreDep,

@@ -31,10 +31,11 @@ from dailypapers.web.deps import (
     WriteLimit,
     client_address,
 )
+from dailypapers.web.openapi_docs import PAGE
 from dailypapers.web.security import csrf_exempt, safe_next
 from dailypapers.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["digests"], default_response_class=HTMLResponse, responses=PAGE)
 
 Text = Annotated[str, Form(max_length=2000)]
 Email = Annotated[str, Form(max_length=320)]
@@ -83,7 +84,7 @@ def subscribe_form(request: Request, user: OptionalUser, topic: str = "") -> Res
     return render(request, "digest_subscribe.html", context)
 
 
-@router.post("/subscribe", dependencies=[Depends(_limit)])
+@router.post("/subscribe", dependencies=[Depends(_limit)], include_in_schema=False)
 def subscribe(
     request: Request,
     digests: Digests,
@@ -124,7 +125,7 @@ def confirm_page(request: Request, digests: Digests, token: str) -> Response:
     return render(request, "digest_confirm.html", {"sub": sub, "token": token})
 
 
-@router.post("/digest/confirm/{token}")
+@router.post("/digest/confirm/{token}", include_in_schema=False)
 def confirm(request: Request, digests: Digests, token: str) -> Response:
     try:
         sub = digests.confirm(token)
@@ -179,7 +180,7 @@ def settings_page(
     return render(request, "digest_settings.html", context)
 
 
-@router.post("/digest/settings/{token}")
+@router.post("/digest/settings/{token}", include_in_schema=False)
 def update_settings(
     request: Request,
     digests: Digests,
@@ -216,7 +217,7 @@ def unsubscribe_page(request: Request, digests: Digests, token: str) -> Response
     return render(request, "digest_unsubscribe.html", {"sub": sub, "token": token, "done": False})
 
 
-@router.post("/digest/unsubscribe/{token}")
+@router.post("/digest/unsubscribe/{token}", include_in_schema=False)
 @csrf_exempt
 def unsubscribe(request: Request, digests: Digests, token: str) -> Response:
     """RFC 8058 one-click: no login, no CSRF token (the signed link is the credential)."""
@@ -228,7 +229,7 @@ def unsubscribe(request: Request, digests: Digests, token: str) -> Response:
     return render(request, "digest_unsubscribe.html", context)
 
 
-@router.post("/digest/alerts", dependencies=[Depends(_limit)])
+@router.post("/digest/alerts", dependencies=[Depends(_limit)], include_in_schema=False)
 def save_alert(
     request: Request,
     digests: Digests,
@@ -299,7 +300,7 @@ def saved_page(request: Request, session: SessionDep, user: CurrentUser) -> Resp
     return render(request, "saved.html", {"cards": cards, "active": "saved"})
 
 
-@router.post("/papers/{arxiv_id:path}/save", dependencies=[WriteLimit])
+@router.post("/papers/{arxiv_id:path}/save", dependencies=[WriteLimit], include_in_schema=False)
 def save_paper(
     session: SessionDep,
     user: CurrentUser,

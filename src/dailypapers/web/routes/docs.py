@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
+from dailypapers.web.openapi_docs import PAGE
 from dailypapers.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["pages"], default_response_class=HTMLResponse, responses=PAGE)
 # The Swagger UI files themselves are mounted at /docs/assets by the app factory.
 
 

@@ -11,15 +11,18 @@ from dailypapers.feed.listing import cached_listing
 from dailypapers.feed.periods import day_period, parse_day
 from dailypapers.rank.trending import trending_cards
 from dailypapers.web.deps import SessionDep
-from dailypapers.web.feeds import base_url, render_feed
+from dailypapers.web.feeds import render_feed
+from dailypapers.web.openapi_docs import DAY, FEED
+from dailypapers.web.urls import absolute_url, site_root
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 
 Kind = Annotated[Literal["rss", "atom"], Path(description="rss (RSS 2.0) or atom")]
-FEED = {200: {"content": {"application/atom+xml": {}, "application/rss+xml": {}}}}
 
 
-@router.get("/daily.{kind}", summary="The newest day's papers", responses=FEED)
+@router.get(
+    "/daily.{kind}", summary="The newest day's papers", response_class=Response, responses=FEED
+)
 def daily_feed(request: Request, session: SessionDep, kind: Kind) -> Response:
     cache = request.app.state.listings
     listing = cached_listing(session, None, per_page=100, user_id=None, cache=cache)
@@ -28,13 +31,20 @@ def daily_feed(request: Request, session: SessionDep, kind: Kind) -> Response:
         listing.cards,
         kind,
         title=f"Daily Papers: {label}",
-        link=str(request.url),
-        site=base_url(request),
+        link=absolute_url(request),
+        site=site_root(request),
     )
 
 
-@router.get("/date/{day}.{kind}", summary="One day's papers", responses=FEED)
-def day_feed(request: Request, session: SessionDep, day: str, kind: Kind) -> Response:
+@router.get(
+    "/date/{day}.{kind}", summary="One day's papers", response_class=Response, responses=FEED
+)
+def day_feed(
+    request: Request,
+    session: SessionDep,
+    day: Annotated[str, Path(description="YYYY-MM-DD", examples=[DAY])],
+    kind: Kind,
+) -> Response:
     period = day_period(parse_day(day))
     cache = request.app.state.listings
     listing = cached_listing(session, period, per_page=100, user_id=None, cache=cache)
@@ -42,13 +52,13 @@ def day_feed(request: Request, session: SessionDep, day: str, kind: Kind) -> Res
         listing.cards,
         kind,
         title=f"Daily Papers: {period.label}",
-        link=str(request.url),
-        site=base_url(request),
+        link=absolute_url(request),
+        site=site_root(request),
         page=f"/date/{period.start.isoformat()}",
     )
 
 
-@router.get("/trending.{kind}", summary="Trending papers", responses=FEED)
+@router.get("/trending.{kind}", summary="Trending papers", response_class=Response, responses=FEED)
 def trending_feed(request: Request, session: SessionDep, kind: Kind) -> Response:
     state = request.app.state
     cards = trending_cards(session, state.trending, cache=state.listings)
@@ -56,8 +66,8 @@ def trending_feed(request: Request, session: SessionDep, kind: Kind) -> Response
         cards,
         kind,
         title="Daily Papers: trending",
-        link=str(request.url),
-        site=base_url(request),
+        link=absolute_url(request),
+        site=site_root(request),
         description="Papers ranked by upvotes, weighted toward recent days",
         page="/trending",
     )

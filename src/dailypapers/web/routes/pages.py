@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dailypapers.community.comments import list_comments
 from dailypapers.errors import NotFound
@@ -16,12 +16,14 @@ from dailypapers.feed.periods import day_period, parse_day, parse_month, parse_w
 from dailypapers.rank.recommend import saved_ids, saved_papers
 from dailypapers.rank.trending import FORMULA, GRAVITY, WINDOW_DAYS, trending_cards
 from dailypapers.web.deps import OptionalUser, SessionDep
+from dailypapers.web.openapi_docs import DAY, MONTH, PAGE, PAPER_ID, WEEK
 from dailypapers.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["pages"], default_response_class=HTMLResponse, responses=PAGE)
 
 PageNo = Annotated[int, Query(ge=0, le=100_000, description="0-based page")]
 Sort = Annotated[str, Query(pattern="^(upvotes|published)$")]
+DayPath = Annotated[str, Path(description="YYYY-MM-DD", examples=[DAY])]
 
 
 def _uid(user: object) -> int | None:
@@ -37,7 +39,7 @@ def home(request: Request, session: SessionDep, user: OptionalUser, p: PageNo = 
 
 
 @router.get("/date")
-def jump_to_day(d: Annotated[str, Query(max_length=40)] = "") -> Response:
+def jump_to_day(d: Annotated[str, Query(max_length=40, examples=[DAY])] = "") -> Response:
     """The date picker's target: /date?d=YYYY-MM-DD → /date/YYYY-MM-DD."""
     return RedirectResponse(f"/date/{parse_day(d).isoformat()}", status_code=303)
 
@@ -47,7 +49,7 @@ def day_page(
     request: Request,
     session: SessionDep,
     user: OptionalUser,
-    day: str,
+    day: DayPath,
     p: PageNo = 0,
     sort: Sort = "upvotes",
 ) -> Response:
@@ -68,7 +70,7 @@ def week_page(
     request: Request,
     session: SessionDep,
     user: OptionalUser,
-    week: str,
+    week: Annotated[str, Path(description="YYYY-Www", examples=[WEEK])],
     p: PageNo = 0,
     sort: Sort = "upvotes",
 ) -> Response:
@@ -93,7 +95,7 @@ def month_page(
     request: Request,
     session: SessionDep,
     user: OptionalUser,
-    month: str,
+    month: Annotated[str, Path(description="YYYY-MM", examples=[MONTH])],
     p: PageNo = 0,
     sort: Sort = "upvotes",
 ) -> Response:
@@ -122,7 +124,10 @@ def trending_page(request: Request, session: SessionDep, user: OptionalUser) -> 
 
 @router.get("/papers/{arxiv_id:path}")
 def paper_page(
-    request: Request, session: SessionDep, user: OptionalUser, arxiv_id: str
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+    arxiv_id: Annotated[str, Path(description="arXiv id or URL", examples=[PAPER_ID])],
 ) -> Response:
     try:
         detail = paper_detail(session, arxiv_id, viewer=user)

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from dailypapers.errors import BadQuery, NotFound
@@ -20,8 +20,10 @@ from dailypapers.search.service import MAX_LIMIT, MAX_OFFSET, SearchPage, search
 from dailypapers.store.db import Store
 from dailypapers.store.models import Paper
 from dailypapers.web.deps import OptionalUser, SessionDep, StoreDep
-from dailypapers.web.feeds import base_url, render_feed
+from dailypapers.web.feeds import render_feed
+from dailypapers.web.openapi_docs import DAY, FEED, JSON_ERROR, PAGE, PAPER_ID, QUERY
 from dailypapers.web.templating import env, render
+from dailypapers.web.urls import absolute_url, site_root
 
 router = APIRouter(tags=["search"])
 env.filters.update(highlight=present.highlight, snippet=present.snippet)
@@ -31,12 +33,15 @@ SIMILAR = 6
 SortParam = Literal["relevance", "date", "votes"]
 ModeParam = Literal["hybrid", "lexical", "semantic"]
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "A query that cannot be understood (JSON `{error}`)"},
-    404: {"description": "Unknown paper (JSON `{error}`)"},
-    422: {"description": "A parameter missing or out of range (JSON `{error, detail}`)"},
+    400: {"description": "A query that cannot be understood", **JSON_ERROR},
+    404: {"description": "Unknown paper", **JSON_ERROR},
+    422: {"description": "A parameter missing or out of range", **JSON_ERROR},
 }
-Q = Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="The query (≤ 250 characters)")]
-Day = Annotated[date | None, Query(description="YYYY-MM-DD")]
+Q = Annotated[
+    str,
+    Query(max_length=MAX_QUERY_CHARS, description="The query (≤ 250 characters)", examples=[QUERY]),
+]
+Day = Annotated[date | None, Query(description="YYYY-MM-DD", examples=[DAY])]
 
 
 def _cards(session: Session, page: SearchPage, user_id: int | None) -> list[PaperCard]:
@@ -62,7 +67,10 @@ def _hits_json(session: Session, page: SearchPage) -> list[dict[str, Any]]:
 def api_search(
     store: StoreDep,
     session: SessionDep,
-    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="The query")],
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=MAX_QUERY_CHARS, description="The query", examples=[QUERY]),
+    ],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Results, 1-120")] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Results to skip")] = 0,
     sort: SortParam = "relevance",
@@ -104,7 +112,9 @@ def _paper_id(session: Session, arxiv_id: str) -> int:
 def api_similar(
     store: StoreDep,
     session: SessionDep,
-    arxiv_id: Annotated[str, Path(max_length=200, description="arXiv id, e.g. 2405.15738")],
+    arxiv_id: Annotated[
+        str, Path(max_length=200, description="arXiv id, e.g. 2405.15738", examples=[PAPER_ID])
+    ],
     limit: Annotated[int, Query(ge=1, le=50, description="Papers, 1-50")] = 10,
 ) -> list[dict[str, Any]]:
     """The papers nearest in meaning to this one, with `similarity` (cosine)."""
@@ -121,7 +131,7 @@ def api_similar(
     return items
 
 
-@router.get("/search", include_in_schema=False)
+@router.get("/search", response_class=HTMLResponse, responses=PAGE, tags=["pages"])
 def search_page(
     request: Request,
     store: StoreDep,
@@ -182,13 +192,22 @@ def _day(value: str, name: str) -> date | None:
         raise BadQuery(f"{name} wants a date like 2024-05-31, not {value[:20]!r}") from None
 
 
-@router.get("/feeds/search.{kind}", summary="A search as a feed", responses=ERRORS)
+@router.get(
+    "/feeds/search.{kind}",
+    summary="A search as a feed",
+    response_class=Response,
+    responses=FEED,
+    tags=["feeds"],
+)
 def search_feed(
     request: Request,
     store: StoreDep,
     session: SessionDep,
     kind: Annotated[Literal["rss", "atom"], Path(description="rss (RSS 2.0) or atom")],
-    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="The query")],
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=MAX_QUERY_CHARS, description="The query", examples=[QUERY]),
+    ],
     sort: SortParam = "date",
 ) -> Response:
     """The newest (or best) 50 papers matching `q`, for a feed reader."""
@@ -198,8 +217,8 @@ def search_feed(
         cards,
         kind,
         title=f"Daily Papers: search “{q}”",
-        link=str(request.url),
-        site=base_url(request),
+        link=absolute_url(request),
+        site=site_root(request),
         description=f"Papers matching {q}",
     )
 
