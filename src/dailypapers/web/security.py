@@ -88,7 +88,9 @@ async def reject_control_characters(request: Request) -> None:
             if form is not None:
                 values += [v for _, v in form.multi_items() if isinstance(v, str)]
     if any(CONTROL_CHARS.search(value) for value in values):
-        raise InvalidInput("the request holds control characters; remove them and try again")
+        raise InvalidInput(
+            "the request holds NUL or other control characters; remove them and try again"
+        )
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
