@@ -68,7 +68,8 @@ def sink():
 def test_the_digest_job_sends_and_reports_failures_without_raising(store, settings, sink):
     seed_papers(store)
     add_confirmed(store, ["a@example.org"])
-    digest_job(store, "daily", today=TUE)  # SMTP_URL unset: logged, not raised
+    settings.smtp_url = "mail://nowhere"  # a bad SMTP_URL: logged, not raised
+    digest_job(store, "daily", today=TUE)
     assert sink.messages == []
     settings.smtp_url = sink_url(sink.controller)
     digest_job(store, "daily", today=TUE)

@@ -160,14 +160,16 @@ def test_subscribers_cli_adds_and_lists_as_json(store, settings):
     assert bad_topic.exit_code == 1 and "Traceback" not in bad_topic.stderr
 
 
-def test_digest_send_cli_without_smtp_url_is_one_clear_line(store, settings):
+def test_digest_send_cli_without_smtp_url_writes_to_the_outbox(store, settings):
     seed_papers(store)
     add_confirmed(store, ["a@example.org"])
-    ran = run_cli(settings, "digest", "send", "--period", "daily", "--date", TUE.isoformat())
-    assert ran.exit_code == 1 and "SMTP_URL is not set" in ran.stderr
     dry = run_cli(
         settings, "digest", "send", "--period", "daily", "--date", TUE.isoformat(), "--dry-run"
     )
     assert dry.exit_code == 0 and "would send 1" in dry.stdout
+    ran = run_cli(settings, "digest", "send", "--period", "daily", "--date", TUE.isoformat())
+    assert ran.exit_code == 0 and "sent 1" in ran.stdout
+    assert "SMTP_URL is not set: the mail was written to" in ran.stdout
+    assert len(list((settings.data_dir / "outbox").glob("*.eml"))) == 1
     weekend = run_cli(settings, "digest", "send", "--period", "daily", "--date", "2026-08-22")
     assert weekend.exit_code == 0 and "weekdays" in weekend.stdout

@@ -49,9 +49,9 @@ def test_sort_by_published(client):
     assert client.get("/month/2025-01?sort=nonsense").status_code == 422
 
 
-def test_trending_documents_its_formula_and_decays_old_votes(client):
+def test_trending_says_how_it_ranks_and_decays_old_votes(client):
     html = client.get("/trending").text
-    assert "upvotes / (age in days + 1)" in html
+    assert "Ranked by upvotes, weighted toward recent days" in html  # the formula: docs/site.md
     order = titles_in_order(html)
     # 9 votes today beats 40 votes four days ago: 9 / 1 > 40 / 5^1.5.
     assert order.index("2501.00006") < order.index("2501.00002")
