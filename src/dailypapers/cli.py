@@ -97,7 +97,7 @@ def serve(
     db = store()  # migrate before the workers start
     # Catch the lexical index up once here (after an import, a crash, a restore), not in the
     # first request of every worker.
-    from dailypapers.search.lexical import lexical_index
+    from dailypapers.search.lexical.base import lexical_index
 
     try:
         lexical_index(db).ensure_current(db)

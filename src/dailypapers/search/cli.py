@@ -92,7 +92,7 @@ def search_index_command(
     rebuild: bool = typer.Option(False, "--rebuild", help="Build the keyword index from scratch."),
 ) -> None:
     """Catch the keyword (bm25) index up with the database, or rebuild it."""
-    from dailypapers.search.lexical import lexical_index
+    from dailypapers.search.lexical.base import lexical_index
 
     db = store()
     index = lexical_index(db)

@@ -21,7 +21,7 @@ def index_command(
     Choosing a model other than the one that built the index rebuilds it with that model.
     """
     from dailypapers.search.progress import Progress
-    from dailypapers.search.vector_indexing import (
+    from dailypapers.search.vectors.indexing import (
         choose_model,
         index_papers,
         pending_count,

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy import select
 
 from dailypapers.errors import BadQuery
+from dailypapers.search.explain import explain
 from dailypapers.search.fusion import Candidate, fuse
-from dailypapers.search.lexical import Filters, Sort, lexical_index
+from dailypapers.search.lexical.base import Filters, Sort, lexical_index
 from dailypapers.search.query import ParsedQuery, parse_query
 from dailypapers.search.semantic import model_weight, semantic_candidates
-from dailypapers.search.why import explain
 from dailypapers.store.models import Paper
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 Listener = Callable[..., None]  # (store, paper_ids) or, with `accepts_rows`, also rows=
 
 LISTENER_MODULES: tuple[str, ...] = (
-    "dailypapers.search.indexing",
-    "dailypapers.search.vector_indexing",
+    "dailypapers.search.lexical.indexing",
+    "dailypapers.search.vectors.indexing",
 )
 _listeners: list[Listener] = []
 _loaded = False
