@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dailypapers.config import Settings
-from dailypapers.digest.scheduler import build_scheduler, digest_job, start_scheduler
-from dailypapers.web.app import create_app
+from dailypapers.jobs.schedule import build_scheduler, digest_job, start_scheduler
+from dailypapers.server import create_app
 from support.digest_data import TUE, add_confirmed, seed_papers
 from support.smtp_sink import SmtpSink, sink_url, start_sink
 

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from dailypapers.search.lexical.base import lexical_index
+from dailypapers.search.follow import catch_up
+from dailypapers.search.lexical.base import WriterBusy
+from dailypapers.search.lexical.registry import lexical_index
 from dailypapers.search.lexical.tantivy import index as tantivy_module
 from dailypapers.search.service import search_papers
-from dailypapers.store import events
+from dailypapers.store.changes import next_change_seq
 from dailypapers.store.models import Paper, SyncState
 from dailypapers.store.upsert import save_papers
 from support.search import CRAFTED, crafted, real_records
@@ -26,6 +28,7 @@ def papers(store):
     store.settings.embed_inline_max = 0  # lexical tests: no time spent embedding
     save_papers(store, real_records(120))
     save_papers(store, CRAFTED)
+    catch_up(store)  # what the writing command runs after it commits
     return store
 
 
@@ -68,8 +71,8 @@ def test_hidden_paper_is_not_found(papers):
     with papers.session() as session:
         paper = session.query(Paper).filter_by(arxiv_id="2406.90001").one()
         paper.hidden = True
-        paper_id = paper.id
-    events.papers_changed(papers, [paper_id])  # moderation tells the indexes
+        paper.change_seq = next_change_seq(session)  # as moderation numbers its change
+    catch_up(papers)
     assert "2406.90001" not in ids(papers, "zorbulating")
     assert "2406.90001" not in ids(papers, "2406.90001")
 
@@ -89,15 +92,13 @@ def _restart(store):
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_papers_saved_while_the_listener_was_down_are_caught_up(papers, monkeypatch):
-    before = lexical_index(papers).watermark()
+    before = lexical_index(papers).applied_seq()
     _restart(papers)
-    # A crash between the database commit and the index update: the listener never runs.
-    monkeypatch.setattr(events, "_listeners", [])
-    monkeypatch.setattr(events, "_loaded", True)
+    # A crash between the database commit and the index update: no catch-up runs.
     save_papers(papers, [crafted("2406.90011", "Snorkelwick Graphs", "Missed by the listener.")])
     _restart(papers)
     assert ids(papers, "snorkelwick") == ["2406.90011"]  # the first search catches up
-    assert lexical_index(papers).watermark() > before
+    assert lexical_index(papers).applied_seq() > before
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -136,9 +137,15 @@ def test_a_writer_in_another_process_is_seen_by_this_reader(papers, settings):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_ids_left_by_a_busy_writer_are_indexed_by_the_next(papers):
+def test_papers_a_busy_writer_left_are_indexed_by_the_next(papers, monkeypatch):
     index = lexical_index(papers)
-    index._defer([1, 2, 3])  # what a process that could not get the lock leaves behind
+    index.flush(release=True)
+
+    def busy(*args, **kwargs):
+        raise WriterBusy("LockBusy")  # another process holds the writer lock
+
+    monkeypatch.setattr(index, "_acquire_writer", busy)
     save_papers(papers, [crafted("2406.90013", "Fizzlebank Codes", "Anything.")])
-    assert not list((index.path / "pending").glob("*.ids"))
+    catch_up(papers)  # could not write: nothing is left behind but the change number
+    monkeypatch.undo()
     assert ids(papers, "fizzlebank") == ["2406.90013"]

@@ -163,7 +163,7 @@ def test_filter_only_query_lists_matching_papers(papers):
 def test_postgres_ranks_with_frequencies_from_planner_statistics(papers):
     from sqlalchemy import text
 
-    from dailypapers.search.lexical.base import lexical_index
+    from dailypapers.search.lexical.registry import lexical_index
 
     with papers.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE papers"))

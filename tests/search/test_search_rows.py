@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 import pytest
 
 from dailypapers.search.lexical.tantivy.sqlite_docs import doc_of_row, read_docs
-from dailypapers.store import events
 from dailypapers.store.records import ListingRecord, PaperRecord, VersionRecord
 from dailypapers.store.upsert import save_papers, upsert_papers
 from support.search import real_records
@@ -40,22 +39,13 @@ def test_documents_from_rows_equal_documents_read_back(store):
         assert doc_of_row(paper_id, row) == read[paper_id]
 
 
-def test_listeners_get_the_inserted_rows_and_changed_ids_only(store, monkeypatch):
-    calls = []
-
-    def listener(store_, paper_ids, rows=None):
-        calls.append((list(paper_ids), dict(rows or {})))
-
-    listener.accepts_rows = True
-    monkeypatch.setattr(events, "_listeners", [listener])
-    monkeypatch.setattr(events, "_loaded", True)
+def test_a_batch_result_carries_its_inserted_rows_changed_ids_and_change_number(store):
     first = save_papers(store, _records())
-    assert first.new_rows == {}  # handed over, not kept by the caller
-    ids, rows = calls[-1]
+    ids, rows = first.changed_ids, first.new_rows
     assert sorted(rows) == sorted(ids) and len(ids) == first.new
     record = _records()[-2]
     record.title = "Listed Paper, Revised"
     record.versions = [*record.versions, VersionRecord(2)]
-    save_papers(store, [record])
-    ids, rows = calls[-1]
-    assert len(ids) == 1 and rows == {}  # a change: the listener reads the row back
+    second = save_papers(store, [record])
+    assert len(second.changed_ids) == 1 and second.new_rows == {}  # a change: read back
+    assert second.change_seq == first.change_seq + 1

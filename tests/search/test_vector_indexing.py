@@ -14,10 +14,12 @@ from dailypapers.cli import _register, app
 from dailypapers.config import get_settings
 from dailypapers.errors import NotFound
 from dailypapers.search.embed.models import get_embedder
+from dailypapers.search.follow import catch_up
 from dailypapers.search.similar import semantic_search, similar_papers
 from dailypapers.search.vectors import indexing as vector_indexing
-from dailypapers.search.vectors.base import open_vector_index
 from dailypapers.search.vectors.indexing import index_papers, pending_count
+from dailypapers.search.vectors.registry import open_vector_index
+from dailypapers.store.changes import next_change_seq
 from dailypapers.store.models import Paper
 from dailypapers.store.records import PaperRecord
 from dailypapers.store.upsert import save_papers
@@ -52,6 +54,7 @@ def _ids(store, arxiv_ids) -> list[int]:
 
 def test_small_saved_batch_is_embedded_at_once(store, real_records):
     save_papers(store, real_records[:3])
+    catch_up(store)  # what a writer runs after it commits
     index = open_vector_index(store)
     assert len(index) == 3
     assert index.meta()["model"] == "minilm"  # auto: a small corpus gets the full model
@@ -82,6 +85,7 @@ def test_late_commit_behind_the_watermark_is_not_missed(store, real_records):
         paper = session.get(Paper, late)
         paper.abstract = "A study of bee colony collapse."
         paper.modified_at = utcnow() - timedelta(seconds=30)  # earlier than the others
+        paper.change_seq = next_change_seq(session)  # every write path numbers its change
     report = index_papers(store)
     assert report.embedded == 1
     vector = open_vector_index(store).get([late])[late]
@@ -91,11 +95,13 @@ def test_late_commit_behind_the_watermark_is_not_missed(store, real_records):
 def test_changed_paper_is_embedded_again(store, real_records):
     record = real_records[0]
     save_papers(store, [record])
+    catch_up(store)
     [paper_id] = _ids(store, [record.arxiv_id])
     index = open_vector_index(store)
     before = index.get([paper_id])[paper_id]
     changed = PaperRecord(arxiv_id=record.arxiv_id, abstract="A study of bee colony collapse.")
     save_papers(store, [changed])
+    catch_up(store)
     after = index.get([paper_id])[paper_id]
     assert float(before @ after) < 0.9
     assert len(index) == 1
@@ -133,6 +139,7 @@ def test_rebuild_with_the_static_model(store, real_records):
 
 def test_similar_papers_are_near_and_exclude_the_paper(store, real_records):
     save_papers(store, real_records)
+    catch_up(store)
     ids = _ids(store, [r.arxiv_id for r in real_records])
     similar = similar_papers(store, ids[0], k=5)
     assert len(similar) == 5
@@ -157,6 +164,7 @@ def test_similar_papers_embeds_a_paper_without_a_vector(store, real_records):
 
 def test_semantic_search_finds_a_paper_by_its_meaning(store, real_records):
     save_papers(store, real_records)
+    catch_up(store)
     wanted = real_records[7]
     ids, scores = semantic_search(store, wanted.abstract[:300], 5)
     assert ids[0] == _ids(store, [wanted.arxiv_id])[0]

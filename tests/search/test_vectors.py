@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dailypapers.search.vectors.base import open_vector_index
 from dailypapers.search.vectors.files import FileVectorIndex
+from dailypapers.search.vectors.registry import open_vector_index
 from dailypapers.store.records import PaperRecord
 from dailypapers.store.upsert import save_papers
 

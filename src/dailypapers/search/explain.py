@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -13,8 +14,16 @@ from dailypapers.store.models import Paper
 if TYPE_CHECKING:
     from dailypapers.search.fusion import Candidate
     from dailypapers.search.query import ParsedQuery
-    from dailypapers.search.service import SearchHit
     from dailypapers.store.db import Store
+
+
+@dataclass
+class SearchHit:
+    paper_id: int
+    arxiv_id: str
+    score: float
+    why: list[str] = field(default_factory=list)  # matched words, "author …", "semantic"…
+    withdrawn: bool = False  # withdrawn papers stay findable, marked
 
 
 def query_stems(query: ParsedQuery) -> tuple[set[str], set[str]]:
@@ -38,8 +47,6 @@ def explain(
     lexical_ids: set[int],
     pinned: int | None,
 ) -> tuple[list[SearchHit], set[str], set[str]]:
-    from dailypapers.search.service import SearchHit
-
     stems, names = query_stems(query)
     ids = [c.paper_id for c in page]
     with store.session() as session:

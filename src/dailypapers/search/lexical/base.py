@@ -1,7 +1,8 @@
 """The lexical half of search: one small interface, two engines.
 
-SQLite mode keeps a tantivy index beside the database (`tantivy_index.py`); PostgreSQL mode
-keeps a weighted tsvector in the database itself (`pg_lexical.py`). Both take the same parsed
+SQLite mode keeps a tantivy index beside the database (`tantivy/`); PostgreSQL mode keeps a
+weighted tsvector in the database itself (`postgres.py`); `registry.lexical_index` picks one.
+The engines import this module, never the reverse. Both take the same parsed
 query (`query.py`) and return the same `LexicalResult`, and the same tests run against both.
 """
 
@@ -20,6 +21,7 @@ from dailypapers.store.models import DailyListing, Paper
 if TYPE_CHECKING:
     from dailypapers.search.query import ParsedQuery
     from dailypapers.store.db import Store
+    from dailypapers.store.records import UpsertResult
 
 Sort = Literal["relevance", "date", "votes"]
 # Field weights, title > authors > abstract (tuned on benchmarks/relevance_queries.jsonl).
@@ -59,6 +61,14 @@ class Filters:
         )
 
 
+class WriterBusy(RuntimeError):
+    """Another process holds the index's writer lock."""
+
+
+class IndexDamaged(RuntimeError):
+    """The index's files cannot be read: it is rebuilt from the database (a derived index)."""
+
+
 @dataclass
 class LexicalResult:
     """Ranked paper ids with their scores; `total` counts every match, `mode` says how."""
@@ -96,6 +106,14 @@ class LexicalIndex(Protocol):
     def sync(self, store: Store) -> int:
         """Catch up with papers changed since the index was last current; returns how many."""
 
+    def catch_up(
+        self, store: Store, result: UpsertResult | None = None, *, final: bool = False
+    ) -> int:
+        """Apply every change numbered above the one the index has applied; returns how many."""
+
+    def applied_seq(self) -> int:
+        """The change sequence number the index has applied (committed)."""
+
     def rebuild(self, store: Store, *, progress: bool = False) -> int:
         """Build the index again from the database; returns how many papers it holds."""
 
@@ -115,7 +133,7 @@ class IndexDoc:
     withdrawn: bool
     hidden: bool
     votes: int
-    modified_at: datetime
+    change_seq: int  # the paper's change sequence number (store/changes.py)
 
 
 def _doc_columns():  # noqa: ANN202
@@ -131,7 +149,7 @@ def _doc_columns():  # noqa: ANN202
         Paper.withdrawn,
         Paper.hidden,
         Paper.imported_upvotes,
-        Paper.modified_at,
+        Paper.change_seq,
         DailyListing.date,
     )
 
@@ -151,7 +169,7 @@ def _to_doc(row) -> IndexDoc:  # noqa: ANN001
         withdrawn=bool(row.withdrawn),
         hidden=bool(row.hidden),
         votes=row.imported_upvotes or 0,
-        modified_at=row.modified_at,
+        change_seq=row.change_seq,
     )
 
 
@@ -190,14 +208,3 @@ def iter_docs(
             return
         yield rows
         last_id = rows[-1].id
-
-
-def lexical_index(store: Store) -> LexicalIndex:
-    """The lexical engine for this store: tantivy beside SQLite, tsvector in PostgreSQL."""
-    if store.is_sqlite:
-        from dailypapers.search.lexical.tantivy.index import tantivy_index
-
-        return tantivy_index(store)
-    from dailypapers.search.lexical.postgres import PostgresLexicalIndex
-
-    return PostgresLexicalIndex(store)

@@ -26,6 +26,7 @@ from dailypapers.search.lexical.base import (
     Sort,
 )
 from dailypapers.search.query import any_mode_words, word_parts
+from dailypapers.store.changes import latest_change_seq
 from dailypapers.store.models import Paper
 
 if TYPE_CHECKING:
@@ -144,6 +145,14 @@ class PostgresLexicalIndex:
 
     def sync(self, store: Store) -> int:
         return 0
+
+    def catch_up(self, store: Store, result: object = None, *, final: bool = False) -> int:
+        """Nothing to apply: the column is current the moment a change commits."""
+        return 0
+
+    def applied_seq(self) -> int:
+        with self.store.session() as session:
+            return latest_change_seq(session)
 
     def rebuild(self, store: Store, *, progress: bool = False) -> int:
         with store.session() as session:

@@ -2,8 +2,9 @@
 
 Every index stores, per paper id, one float32 vector and the paper's `modified_at` it was built
 from (so a catch-up can skip what is current), plus a small metadata document (the model that
-built it, the catch-up watermark). `open_vector_index(store)` picks the implementation:
-pgvector on PostgreSQL (see `pgvectors.py`), files in `<data_dir>/search/vectors/` otherwise.
+built it, the catch-up watermark). `registry.open_vector_index(store)` picks the
+implementation: pgvector on PostgreSQL (`pgvector.py`), files in `<data_dir>/search/vectors/`
+otherwise (`files.py`). The implementations import this module, never the reverse.
 """
 
 from __future__ import annotations
@@ -14,16 +15,23 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 if TYPE_CHECKING:
-    from dailypapers.store.db import Store
+    pass
 
 
 class VectorIndex(Protocol):
     """Paper-id-keyed vectors with nearest-neighbour search by cosine (vectors are unit length)."""
 
     def add(
-        self, ids: Sequence[int], vectors: np.ndarray, stamps: Sequence[float] | None = None
+        self,
+        ids: Sequence[int],
+        vectors: np.ndarray,
+        stamps: Sequence[float] | None = None,
+        *,
+        meta: dict[str, Any] | None = None,
     ) -> None:
-        """Insert or replace the vectors of these papers; `stamps` are their modified_at (epoch)."""
+        """Insert or replace the vectors of these papers; `stamps` are their modified_at (epoch).
+
+        `meta` keys are updated in the same step as the vectors (all or nothing)."""
 
     def remove(self, ids: Sequence[int]) -> None:
         """Forget these papers (unknown ids are ignored)."""
@@ -68,21 +76,3 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
 def as_query(vector: np.ndarray) -> np.ndarray:
     """A contiguous float32 row: a float64 query against float32 rows is ~10x slower in numpy."""
     return np.ascontiguousarray(np.asarray(vector, dtype=np.float32).reshape(-1))
-
-
-_file_indexes: dict[str, Any] = {}
-
-
-def open_vector_index(store: Store) -> VectorIndex:
-    """The vector index that belongs to this store (one shared object per process and place)."""
-    if store.is_sqlite:
-        from dailypapers.search.vectors.files import FileVectorIndex
-
-        path = (store.settings.data_dir / "search" / "vectors").resolve()
-        index = _file_indexes.get(str(path))
-        if index is None:
-            index = _file_indexes[str(path)] = FileVectorIndex(path)
-        return index
-    from dailypapers.search.vectors.pgvector import PgVectorIndex
-
-    return PgVectorIndex(store)

@@ -264,12 +264,21 @@ class FileVectorIndex:
             manifest.setdefault("meta", {}).update(values)
 
     def add(
-        self, ids: Sequence[int], vectors: np.ndarray, stamps: Sequence[float] | None = None
+        self,
+        ids: Sequence[int],
+        vectors: np.ndarray,
+        stamps: Sequence[float] | None = None,
+        *,
+        meta: dict[str, Any] | None = None,
     ) -> None:
         if len(ids) == 0:
+            if meta:
+                self.set_meta(**meta)
             return
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         with self._writing() as manifest:
+            # The metadata (the applied change number) is published with these rows: one step.
+            manifest.setdefault("meta", {}).update(meta or {})
             if not manifest.get("model"):
                 raise RuntimeError("reset(model, dim) the vector index before adding to it")
             if vectors.shape != (len(ids), manifest["dim"]):
@@ -289,13 +298,25 @@ class FileVectorIndex:
                     out.write(data.tobytes())
                     out.truncate()
             manifest["count"] += len(ids_arr)
-            manifest["live"] += len(ids_arr) - replaced
+            # Counted, not summed: a writer killed after marking rows dead but before its
+            # manifest leaves those marks behind.
+            del replaced
+            manifest["live"] = self._live_count(manifest)
 
     def remove(self, ids: Sequence[int]) -> None:
         if len(ids) == 0 or not self.meta().get("model"):
             return
         with self._writing() as manifest:
-            manifest["live"] -= self._kill(manifest, [int(i) for i in ids])
+            self._kill(manifest, [int(i) for i in ids])
+            manifest["live"] = self._live_count(manifest)
+
+    def _live_count(self, manifest: dict[str, Any]) -> int:
+        if not manifest["count"]:
+            return 0
+        ids = np.memmap(
+            self._file("ids", manifest["gen"]), np.int64, "r", shape=(manifest["count"],)
+        )
+        return int(np.count_nonzero(ids >= 0))
 
     def _kill(self, manifest: dict[str, Any], ids: list[int]) -> int:
         """Mark the current rows of `ids` dead in place; returns how many there were."""

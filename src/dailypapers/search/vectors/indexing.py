@@ -1,9 +1,10 @@
-"""Keeping paper vectors current: inline for small saved batches, catch-up for the rest.
+"""Keeping paper vectors current by the store's change sequence (store/changes.py).
 
-The catch-up walks papers in (modified_at, id) order from a watermark stored with the index and
-advances it after each committed chunk, so `dailypapers index` resumes where it stopped. Each
-vector remembers the modified_at it was made from, so papers already embedded inline are
-skipped rather than embedded twice.
+The catch-up walks papers in (change_seq, id) order after the number the index has applied and
+stores, with each chunk of vectors and in the same step, the number that chunk completes; so
+`dailypapers index` resumes where it stopped and a killed run never leaves the number ahead of
+the vectors. Each vector remembers the modified_at it was made from, so papers whose text did
+not change since (embedded on demand, or re-numbered by a moderation) are skipped.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select, tuple_
 
+from dailypapers.faults import fault_point
 from dailypapers.search.embed.models import (
     MINILM,
     MODEL_NAMES,
@@ -25,17 +27,17 @@ from dailypapers.search.embed.models import (
     get_embedder,
     paper_text,
 )
-from dailypapers.search.vectors.base import VectorIndex, open_vector_index
+from dailypapers.search.vectors.base import VectorIndex
+from dailypapers.search.vectors.registry import open_vector_index
+from dailypapers.store.changes import latest_change_seq
 from dailypapers.store.db import Store
-from dailypapers.store.events import on_papers_changed
 from dailypapers.store.models import Paper
-from dailypapers.timeutil import as_utc, utcnow
+from dailypapers.timeutil import as_utc
 
 log = logging.getLogger(__name__)
 
 AUTO_STATIC_FROM = 50_000  # papers: above this, `auto` picks the static model (MiniLM: hours)
 CHUNK = {MINILM: 256, STATIC: 4096}  # papers per committed step of a catch-up
-WATERMARK_LAG = timedelta(minutes=5)
 
 
 @dataclass
@@ -77,38 +79,38 @@ def _stamp(moment: datetime) -> float:
     return as_utc(moment).timestamp()
 
 
-def _embed_rows(index: VectorIndex, rows: Sequence, model: str) -> tuple[int, int]:
-    """Embed rows (id, title, abstract, modified_at) whose vector is missing or stale."""
+def _embed_rows(
+    index: VectorIndex, rows: Sequence, model: str, applied: int | None = None
+) -> tuple[int, int]:
+    """Embed rows (id, title, abstract, modified_at, change_seq) whose vector is missing or
+    stale; `applied` is stored with the vectors (the change number these rows complete)."""
     current = index.stamps([r.id for r in rows])
     todo = [r for r in rows if current.get(r.id) != _stamp(r.modified_at)]
+    meta = {"applied_seq": applied} if applied is not None else None
+    vectors = (
+        get_embedder(model).embed([paper_text(r.title, r.abstract) for r in todo]) if todo else None
+    )
+    fault_point("vectors-chunk")
     if todo:
-        vectors = get_embedder(model).embed([paper_text(r.title, r.abstract) for r in todo])
-        index.add([r.id for r in todo], vectors, [_stamp(r.modified_at) for r in todo])
+        index.add([r.id for r in todo], vectors, [_stamp(r.modified_at) for r in todo], meta=meta)
+    elif meta and index.meta().get("applied_seq") != applied:
+        index.set_meta(**meta)
     return len(todo), len(rows) - len(todo)
 
 
-COLUMNS = (Paper.id, Paper.title, Paper.abstract, Paper.modified_at)
+COLUMNS = (Paper.id, Paper.title, Paper.abstract, Paper.modified_at, Paper.change_seq)
 
 
-def _watermark(index: VectorIndex) -> tuple[datetime | None, int]:
-    meta = index.meta()
-    if not meta.get("watermark"):
-        return None, 0
-    return datetime.fromisoformat(meta["watermark"]), int(meta.get("watermark_id", 0))
-
-
-def _after(cursor: tuple[datetime | None, int]):  # noqa: ANN202 - a SQL condition
-    moment, last_id = cursor
-    if moment is None:
-        return Paper.id.is_not(None)
-    return or_(Paper.modified_at > moment, and_(Paper.modified_at == moment, Paper.id > last_id))
+def applied_seq(index: VectorIndex) -> int:
+    """The change number the vector index has applied (stored with its vectors)."""
+    return int(index.meta().get("applied_seq") or 0)
 
 
 def pending_count(store: Store, index: VectorIndex) -> int:
-    """How many papers changed after the index's watermark (an upper bound: some of the most
-    recent ones may already be current)."""
+    """How many papers changed after the number the index has applied (an upper bound: some
+    may already be current)."""
     with store.session() as session:
-        query = select(func.count()).select_from(Paper).where(_after(_watermark(index)))
+        query = select(func.count()).select_from(Paper).where(Paper.change_seq > applied_seq(index))
         return int(session.scalar(query) or 0)
 
 
@@ -118,34 +120,34 @@ def index_papers(
     model: str | None = None,
     rebuild: bool = False,
     progress: Callable[[int], None] | None = None,
+    chunk: int | None = None,
 ) -> IndexReport:
-    """Embed every paper changed since the watermark (all of them after a rebuild), resumably."""
+    """Embed every paper changed since the applied number (all after a rebuild), resumably;
+    `chunk` papers per stored step (by default the model's)."""
     index = prepared_index(store, model, rebuild=rebuild)
     model = index.meta()["model"]
     report = IndexReport(model=model)
-    chunk = CHUNK[model]
-    cursor = _watermark(index)
-    # A writer that started before this read may still commit rows stamped a little earlier
-    # than rows already visible; the stored watermark stays behind them (re-reading those rows
-    # next time is cheap: their vectors are current and skipped).
-    horizon = utcnow() - WATERMARK_LAG
+    chunk = chunk or CHUNK[model]
+    applied = applied_seq(index)
+    cursor = (applied, 2**62)  # past every id: start at the next number
     while True:
         with store.session() as session:
             rows = session.execute(
                 select(*COLUMNS)
-                .where(_after(cursor))
-                .order_by(Paper.modified_at, Paper.id)
+                .where(tuple_(Paper.change_seq, Paper.id) > tuple_(*cursor))
+                .order_by(Paper.change_seq, Paper.id)
                 .limit(chunk)
             ).all()
         if not rows:
             break
-        embedded, skipped = _embed_rows(index, rows, model)
+        last = rows[-1].change_seq
+        # A full chunk may stop inside number `last`: only the one before it is complete.
+        done = last - 1 if len(rows) == chunk else last
+        applied = max(applied, done)
+        embedded, skipped = _embed_rows(index, rows, model, applied)
         report.embedded += embedded
         report.skipped += skipped
-        cursor = (as_utc(rows[-1].modified_at), rows[-1].id)
-        stored = cursor if cursor[0] <= horizon else (horizon, 0)
-        if stored != _watermark(index):
-            index.set_meta(watermark=stored[0].isoformat(), watermark_id=stored[1])
+        cursor = (last, rows[-1].id)
         if progress is not None:
             progress(len(rows))
     index.flush(force=True)
@@ -164,18 +166,22 @@ def embed_papers(store: Store, paper_ids: Sequence[int]) -> int:
     return embedded
 
 
-@on_papers_changed
-def embed_saved_papers(store: Store, paper_ids: Sequence[int]) -> None:
-    """Listener: embed small saved batches at once; leave big ones for `dailypapers index`."""
+def catch_up_small(store: Store) -> int:
+    """Embed what changed since the index's number if that is a few papers (the setting
+    `embed_inline_max`); leave more for `dailypapers index`. Returns how many were embedded."""
     limit = store.settings.embed_inline_max
-    if not limit or len(paper_ids) > limit:
-        return
+    if not limit:
+        return 0
     try:
-        embed_papers(store, paper_ids)
+        index = open_vector_index(store)
+        with store.session() as session:
+            latest = latest_change_seq(session)
+        if latest <= applied_seq(index) or pending_count(store, index) > limit:
+            return 0
+        return index_papers(store).embedded
     except Exception:  # the papers are saved; a derived index must not undo that
-        log.exception(
-            "could not embed %d saved papers; `dailypapers index` will catch up", len(paper_ids)
-        )
+        log.exception("could not embed saved papers; `dailypapers index` will catch up")
+        return 0
 
 
 def catch_up_in_background(store: Store) -> threading.Thread | None:

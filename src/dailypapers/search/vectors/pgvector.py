@@ -94,9 +94,16 @@ class PgVectorIndex:
             return int(conn.execute(select(func.count()).select_from(EMBEDDINGS)).scalar_one())
 
     def add(
-        self, ids: Sequence[int], vectors: np.ndarray, stamps: Sequence[float] | None = None
+        self,
+        ids: Sequence[int],
+        vectors: np.ndarray,
+        stamps: Sequence[float] | None = None,
+        *,
+        meta: dict[str, Any] | None = None,
     ) -> None:
         if len(ids) == 0:
+            if meta:
+                self.set_meta(**meta)
             return
         meta = self.meta()
         if not meta.get("model"):
@@ -123,6 +130,8 @@ class PgVectorIndex:
         )
         with self.store.engine.begin() as conn:
             conn.execute(statement, list(rows.values()))
+            if meta:  # in the same transaction as the vectors it describes
+                self._write_meta(conn, {**self._read_meta(conn), **meta})
 
     def remove(self, ids: Sequence[int]) -> None:
         if len(ids) == 0:

@@ -1,16 +1,18 @@
 """The lexical index of SQLite mode: tantivy, in `<data_dir>/search/lexical/`.
 
-A derived index, kept current by the papers-changed listener and rebuildable at any time:
-- the listener re-reads changed papers from the database and replaces their documents
-  (delete by id, add); during a burst (a bulk import) commits are spaced `COMMIT_INTERVAL`
-  apart so indexing overlaps the import, and the last commit happens at most that long after
-  the burst (or at exit);
-- `state.json` beside the index holds the watermark (the highest `Paper.modified_at`
-  committed) and a token shared with the database's `sync_state`, so a crash is caught up
-  by `sync` and an index that belongs to another database is rebuilt, never trusted;
-- one process writes at a time (tantivy's lock file); a writer that cannot get the lock
-  leaves the ids in `pending/` for the next one; readers in every process reload when
-  `meta.json` changes.
+A derived index that follows the store's change sequence (store/changes.py):
+- `catch_up` applies every paper whose change number is above the one the index has applied
+  (delete by id, add), reading them from the database (or taking the rows a bulk import just
+  inserted); during a burst commits are spaced `COMMIT_INTERVAL` apart, in a thread beside the
+  importer, and the last one happens at most that long after the burst (or at exit);
+- the applied number lives in the index itself, in a marker document written in the same commit
+  as the documents it covers, so a crash can only leave the index behind, never ahead: the next
+  catch-up re-applies what the lost commit held (idempotently);
+- `state.json` holds the schema version and a token shared with the database's `sync_state`, so
+  an index that belongs to another database (or an older schema) is rebuilt, never trusted;
+- one process writes at a time (tantivy's lock file): a writer that cannot get the lock leaves
+  the work to the one that has it, or to the next catch-up; readers in every process reload
+  when `meta.json` changes. A damaged index raises `IndexDamaged` (see health.py).
 """
 
 from __future__ import annotations
@@ -23,34 +25,50 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import tantivy
-from sqlalchemy import func, select
 from tantivy import Occur, Query
 
-from dailypapers.search.lexical.base import Filters, IndexDoc, LexicalResult, Sort
+from dailypapers.faults import fault_point
+from dailypapers.search.lexical.base import (
+    Filters,
+    IndexDoc,
+    LexicalResult,
+    Sort,
+    WriterBusy,
+)
 from dailypapers.search.lexical.tantivy.query import build_query, filter_clauses
 from dailypapers.search.lexical.tantivy.schema import (
+    MARKER_ID,
     SCHEMA,
     SCHEMA_VERSION,
     document_of,
+    marker_of,
     open_index,
 )
-from dailypapers.search.lexical.tantivy.sqlite_docs import doc_of_row, iter_docs, newest, read_docs
-from dailypapers.store.models import Paper, SyncState
-from dailypapers.timeutil import as_utc, parse_datetime
+from dailypapers.search.lexical.tantivy.sqlite_docs import (
+    doc_of_row,
+    iter_changed,
+    iter_docs,
+    read_docs,
+)
+from dailypapers.store.changes import latest_change_seq, record_applied
+from dailypapers.store.models import SyncState
 
 if TYPE_CHECKING:
     from dailypapers.search.query import ParsedQuery
     from dailypapers.store.db import Store
+    from dailypapers.store.records import UpsertResult
 
 log = logging.getLogger(__name__)
 STATE_KEY = "search.lexical"
+INDEX_NAME = "lexical"  # its row in index_state (a mirror of the marker, for reports)
 COMMIT_INTERVAL = 1.0  # seconds between commits during a burst
+CATCH_UP_COMMIT = 100_000  # documents between commits of one long catch-up
 WRITER_HEAP = 128_000_000  # bytes, split between the threads
 WRITER_THREADS = 1  # one indexing thread: the importer's Python keeps the other core
 LOCK_WAIT = 15.0  # seconds a writer waits for another process's lock before deferring
@@ -67,13 +85,15 @@ class TantivyIndex:
         self._meta_mtime = 0.0
         self._generation: str | None = None
         self._writer: tantivy.IndexWriter | None = None
-        self._uncommitted: list[IndexDoc] = []  # added, not committed yet (their modified_at)
+        self._applied = 0  # every change up to this number is in the writer (maybe uncommitted)
+        self._committed = 0  # the number the last commit recorded
         self._max_id = 0  # highest paper id in the index: higher ids need no delete first
         self._last_commit = 0.0
-        self._last_index = 0.0  # when the listener last added documents (monotonic)
+        self._last_index = 0.0  # when documents were last added (monotonic)
         self._timer: threading.Timer | None = None
         self._committer: threading.Thread | None = None
         self._checked = False
+        self._seen = -1  # the newest change number a catch-up has covered in this process
         atexit.register(self.close)
 
     # --- state -------------------------------------------------------------------------------
@@ -87,21 +107,20 @@ class TantivyIndex:
         except (OSError, ValueError):
             return {}
 
-    def _write_state(self, **changes: object) -> None:
-        state = self.state() | changes
-        tmp = self.state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state))
-        os.replace(tmp, self.state_path)
+    def _ours(self, store: Store) -> bool:
+        """The index exists, has this schema and belongs to this database."""
+        state = self.state()
+        return state.get("schema") == SCHEMA_VERSION and state.get("token") == _db_token(store)
 
-    def watermark(self) -> datetime | None:
-        value = self.state().get("watermark")
-        return as_utc(datetime.fromisoformat(value)) if value else None
+    def applied_seq(self) -> int:
+        """The change number the committed index has applied (0 when none)."""
+        return _marker_seq(self._reader())
 
     # --- reading -----------------------------------------------------------------------------
     def _reader(self) -> tantivy.Index:
         """The index, reloaded when another process (or this one) committed since."""
         with self._lock:
-            if self._uncommitted:
+            if self._applied > self._committed:
                 self._commit()
             generation = self.state().get("generation")
             if self._index is None or generation != self._generation:
@@ -118,26 +137,30 @@ class TantivyIndex:
             return self._index
 
     def is_current(self, store: Store) -> bool:
-        """True when the index belongs to this database and nothing changed since its watermark."""
-        state = self.state()
-        if state.get("schema") != SCHEMA_VERSION or state.get("token") != _db_token(store):
+        """True when the index belongs to this database and has applied every change."""
+        if not self._ours(store):
             return False
         with store.session() as session:
-            newest = session.scalar(select(func.max(Paper.modified_at)))
-        mark = self.watermark()
-        return newest is None or (mark is not None and as_utc(newest) <= mark)
+            latest = latest_change_seq(session)
+        return self.applied_seq() >= latest
 
     def ensure_current(self, store: Store) -> None:
-        """Once per process: catch up (or rebuild) if the index lags the database."""
-        if self._checked:
+        """Catch up (or rebuild) if the database has changes this index has not seen.
+
+        One indexed MAX per call: what another process committed (a web submission, an import
+        that was killed before its index commit) is applied by the next search.
+        """
+        with store.session() as session:
+            latest = latest_change_seq(session)
+        if self._checked and latest <= self._seen:
             return
         self._checked = True
-        if not self.is_current(store):
-            try:
-                # A reader must not stall a request behind an importer's writer lock.
-                self.sync(store, wait=0.2)
-            except WriterBusy:
-                log.info("lexical index: another process is writing; it will catch up")
+        try:
+            # A reader must not stall a request behind an importer's writer lock.
+            self.catch_up(store, wait=0.2, final=True)
+            self._seen = latest
+        except WriterBusy:
+            log.info("lexical index: another process is writing; it will catch up")
 
     def search(
         self,
@@ -205,59 +228,80 @@ class TantivyIndex:
         while True:
             try:
                 self._writer = index.writer(WRITER_HEAP, WRITER_THREADS)
-                self._max_id = self._indexed_max_id(index)
-                return self._writer
+                break
             except ValueError as exc:
                 if "LockBusy" not in str(exc) or time.monotonic() >= deadline:
                     raise WriterBusy(str(exc)) from exc
                 time.sleep(0.05)
-
-    @staticmethod
-    def _indexed_max_id(index: tantivy.Index) -> int:
-        """The highest paper id committed to the index (0 when empty)."""
         index.reload()
-        searcher = index.searcher()
-        found = searcher.search(Query.all_query(), limit=1, order_by_field="id")
-        return int(found.hits[0][0]) if found.hits else 0
+        self._max_id = _max_id(index)
+        # Start from what is committed: what another writer (or a crashed one) left.
+        self._applied = self._committed = _marker_seq(index)
+        return self._writer
 
     def index(self, store: Store, paper_ids: Sequence[int]) -> None:
-        """Replace the documents of these papers (called after their batch committed)."""
-        self.index_rows(store, paper_ids, {})
+        """Bring the index up to date (the ids are covered by the change sequence)."""
+        self.catch_up(store)
 
-    def index_rows(
-        self, store: Store, paper_ids: Sequence[int], rows: Mapping[int, Mapping[str, Any]]
-    ) -> None:
-        """Like `index`, building the documents of the papers in `rows` from those values.
+    def sync(self, store: Store) -> int:
+        """Catch up with the database and commit; returns how many papers were applied."""
+        return self.catch_up(store, final=True)
 
-        A bulk import hands over the rows it just inserted: reading them back costs more than
-        indexing them. Ids without a row are read from the database.
+    def catch_up(
+        self,
+        store: Store,
+        result: UpsertResult | None = None,
+        *,
+        wait: float = LOCK_WAIT,
+        final: bool = False,
+    ) -> int:
+        """Apply every change numbered above the applied one; returns how many papers.
+
+        `result`, the batch a bulk import just committed, spares reading its new rows back when
+        it is the very next change. `final` commits at once and lets other processes write;
+        otherwise a commit follows within COMMIT_INTERVAL.
         """
         with self._lock:
-            if not self._checked:
-                self._checked = True
-                if self.state().get("token") != _db_token(store) or not self.state_path.exists():
-                    self.rebuild(store)
-                    return
-            try:
-                writer = self._acquire_writer()
-            except WriterBusy:
-                self._defer(paper_ids)
-                return
-            self._replay_pending(store, writer)
-            docs = [doc_of_row(i, rows[i]) for i in paper_ids if i in rows]
-            unread = [i for i in paper_ids if i not in rows]
-            if unread:
-                with store.session() as session:
-                    read = read_docs(session, unread)
-                docs += read
-                present = {doc.id for doc in read}
-                for gone in set(unread) - present:  # deleted from the database
-                    writer.delete_documents_by_term("id", gone)
-            self._add(writer, docs, replace=None)
-            self._last_index = time.monotonic()
-            if self._last_index - self._last_commit >= COMMIT_INTERVAL:
-                self._commit_beside()
-            self._schedule_commit()
+            if not self._ours(store):
+                return self.rebuild(store)
+            writer = self._acquire_writer(wait)
+            count, last_seen, next_commit = 0, None, CATCH_UP_COMMIT
+            if result is not None and result.change_seq == self._applied + 1:
+                count += self._apply_batch(store, writer, result)
+            with store.session() as session:  # one snapshot: numbers below a seen one are in it
+                for docs in iter_changed(session, self._applied):
+                    self._add(writer, docs)
+                    count += len(docs)
+                    last_seen = docs[-1].change_seq
+                    # The last number may continue in the next chunk: the one before is done.
+                    self._applied = max(self._applied, last_seen - 1)
+                    if count >= next_commit:
+                        self._commit()
+                        next_commit += CATCH_UP_COMMIT
+            if last_seen is not None:
+                self._applied = max(self._applied, last_seen)
+            if count:
+                self._last_index = time.monotonic()
+            if final:
+                self.flush(release=True)
+                _mirror(store, self._committed)
+            elif count:
+                if self._last_index - self._last_commit >= COMMIT_INTERVAL:
+                    self._commit_beside()
+                self._schedule_commit()
+            return count
+
+    def _apply_batch(self, store: Store, writer: tantivy.IndexWriter, result: UpsertResult) -> int:
+        """The documents of one committed batch: its new rows as written, the rest read back."""
+        rows = result.new_rows
+        docs = [doc_of_row(i, rows[i]) for i in result.changed_ids if i in rows]
+        unread = [i for i in result.changed_ids if i not in rows]
+        if unread:
+            with store.session() as session:
+                docs += read_docs(session, unread)
+        self._add(writer, docs)
+        self._applied = result.change_seq
+        return len(docs)
 
     def _commit_beside(self) -> None:
         """Commit in a thread of its own, so the importer parses its next batch meanwhile.
@@ -274,33 +318,29 @@ class TantivyIndex:
     def _commit_logged(self) -> None:
         try:
             self.flush()
-        except Exception:  # the watermark did not move: the next commit or `sync` catches up
+        except Exception:  # the marker did not move: the next catch-up re-applies
             log.exception("lexical index: commit failed")
 
-    def _add(
-        self, writer: tantivy.IndexWriter, docs: list[IndexDoc], *, replace: bool | None
-    ) -> None:
-        """Add documents; replace=None deletes first only ids the index may already hold."""
+    def _add(self, writer: tantivy.IndexWriter, docs: list[IndexDoc]) -> None:
+        """Add documents, deleting first only ids the index may already hold."""
         for doc in docs:
-            if replace or (replace is None and doc.id <= self._max_id):
+            if doc.id <= self._max_id:
                 writer.delete_documents_by_term("id", doc.id)
             writer.add_document(document_of(doc))
         if docs:
             self._max_id = max(self._max_id, max(doc.id for doc in docs))
-            # Only the newest modified_at matters for the watermark.
-            self._uncommitted.append(max(docs, key=lambda d: d.modified_at))
 
     def _commit(self) -> None:
+        """Commit the documents with the marker of the number they reach: one atomic step."""
         if self._writer is None:
             return
+        if self._applied != self._committed:
+            self._writer.delete_documents_by_term("id", MARKER_ID)
+            self._writer.add_document(marker_of(self._applied))
+        fault_point("lexical-commit")
         self._writer.commit()
+        self._committed = self._applied
         self._last_commit = time.monotonic()
-        if self._uncommitted:
-            latest = newest(self._uncommitted)
-            mark = self.watermark()
-            if latest is not None and (mark is None or latest > mark):
-                self._write_state(watermark=latest.isoformat())
-            self._uncommitted = []
 
     def _schedule_commit(self, delay: float = COMMIT_INTERVAL) -> None:
         timer = self._timer
@@ -321,7 +361,7 @@ class TantivyIndex:
             now = time.monotonic()
             idle = now - self._last_index
             if idle < COMMIT_INTERVAL:
-                if self._uncommitted and now - self._last_commit >= COMMIT_INTERVAL:
+                if self._applied > self._committed and now - self._last_commit >= COMMIT_INTERVAL:
                     self._commit()
                 self._schedule_commit(COMMIT_INTERVAL - idle)
                 return
@@ -338,90 +378,79 @@ class TantivyIndex:
     def close(self) -> None:
         try:
             self.flush(release=True)
-        except Exception:  # at exit: the watermark lets the next writer catch up
+        except Exception:  # at exit: the marker lets the next writer catch up
             log.exception("lexical index: final commit failed")
-
-    def _defer(self, paper_ids: Sequence[int]) -> None:
-        pending = self.path / "pending"
-        pending.mkdir(exist_ok=True)
-        name = pending / f"{os.getpid()}-{uuid.uuid4().hex}.ids"
-        name.write_text("\n".join(str(i) for i in paper_ids))
-        log.warning("lexical index busy: %d papers left for the next writer", len(paper_ids))
-
-    def _replay_pending(self, store: Store, writer: tantivy.IndexWriter) -> None:
-        pending = self.path / "pending"
-        if not pending.is_dir():
-            return
-        for name in sorted(pending.glob("*.ids")):
-            ids = [int(line) for line in name.read_text().split() if line.strip()]
-            with store.session() as session:
-                self._add(writer, read_docs(session, ids), replace=True)
-            self._commit()
-            name.unlink()
-
-    def sync(self, store: Store, *, wait: float = LOCK_WAIT) -> int:
-        """Index every paper modified at or after the watermark; rebuild if not ours."""
-        with self._lock:
-            state = self.state()
-            if state.get("schema") != SCHEMA_VERSION or state.get("token") != _db_token(store):
-                return self.rebuild(store)
-            writer = self._acquire_writer(wait)
-            self._replay_pending(store, writer)
-            count = 0
-            with store.session() as session:
-                for docs in iter_docs(session, modified_since=self.watermark()):
-                    self._add(writer, docs, replace=True)
-                    count += len(docs)
-            self.flush(release=True)  # let importers and other workers write
-            return count
 
     def rebuild(self, store: Store, *, progress: bool = False) -> int:
         """Build a fresh index beside the live one, then swap it in."""
         with self._lock:
-            self.flush(release=True)
+            try:
+                self.flush(release=True)
+            except Exception:  # a damaged live index: it is being replaced anyway
+                log.warning("lexical index: could not commit the old index before rebuilding")
+                self._writer = None
             fresh = self.root / f"lexical.new-{os.getpid()}"
             shutil.rmtree(fresh, ignore_errors=True)
             index = open_index(fresh)
             writer = index.writer(WRITER_HEAP, 1)
-            count, latest = 0, None
+            count = 0
             with store.session() as session:
-                total = session.scalar(select(func.count(Paper.id))) or 0
-                bar = _progress(total) if progress else None
+                # Read in one transaction: the number and the documents are the same snapshot.
+                latest = latest_change_seq(session)
+                bar = _progress(session) if progress else None
                 for docs in iter_docs(session):
                     for doc in docs:
                         writer.add_document(document_of(doc))
-                    batch_newest = max(d.modified_at for d in docs)
-                    latest = batch_newest if latest is None else max(latest, batch_newest)
                     count += len(docs)
                     if bar:
                         bar.update(len(docs))
+            writer.add_document(marker_of(latest))
             writer.commit()
             writer.wait_merging_threads()
             del writer
             token = _db_token(store, create=True)
-            generation = uuid.uuid4().hex
             state = {
                 "schema": SCHEMA_VERSION,
                 "token": token,
-                "generation": generation,
-                "watermark": parse_datetime(latest).isoformat() if latest else None,
+                "generation": uuid.uuid4().hex,
                 "rebuilt_at": datetime.now(UTC).isoformat(),
             }
             (fresh / "state.json").write_text(json.dumps(state))
             old = self.root / f"lexical.old-{os.getpid()}"
+            shutil.rmtree(old, ignore_errors=True)
             if self.path.exists():
                 os.replace(self.path, old)
             os.replace(fresh, self.path)
             shutil.rmtree(old, ignore_errors=True)
-            self._index, self._writer, self._uncommitted = None, None, []
+            self._index, self._writer = None, None
+            self._applied = self._committed = latest
             self._generation = None
+            self._checked = True
+            _mirror(store, latest)
             if bar:
                 bar.close()
             return count
 
 
-class WriterBusy(RuntimeError):
-    """Another process holds the index's writer lock."""
+def _marker_seq(index: tantivy.Index) -> int:
+    searcher = index.searcher()
+    found = searcher.search(Query.term_query(SCHEMA, "id", MARKER_ID), limit=1, count=False)
+    if not found.hits:
+        return 0
+    return int(searcher.fast_field_values("applied_seq", [found.hits[0][1]])[0])
+
+
+def _max_id(index: tantivy.Index) -> int:
+    """The highest paper id committed to the index (0 when empty)."""
+    searcher = index.searcher()
+    found = searcher.search(Query.all_query(), limit=1, order_by_field="id")
+    return int(found.hits[0][0]) if found.hits else 0
+
+
+def _mirror(store: Store, seq: int) -> None:
+    """Copy the applied number to index_state, where reports read it (the marker is the truth)."""
+    with store.session() as session:
+        record_applied(session, INDEX_NAME, seq)
 
 
 def _db_token(store: Store, *, create: bool = False) -> str | None:
@@ -440,10 +469,13 @@ def _db_token(store: Store, *, create: bool = False) -> str | None:
         return token
 
 
-def _progress(total: int):  # noqa: ANN202
-    from dailypapers.search.progress import Progress
+def _progress(session):  # noqa: ANN001, ANN202
+    from sqlalchemy import func, select
 
-    return Progress(total, "lexical index")
+    from dailypapers.search.progress import Progress
+    from dailypapers.store.models import Paper
+
+    return Progress(session.scalar(select(func.count(Paper.id))) or 0, "lexical index")
 
 
 _instances: dict[Path, TantivyIndex] = {}

@@ -10,7 +10,10 @@ import tantivy
 from dailypapers.search import analysis
 from dailypapers.search.lexical.base import IndexDoc
 
-SCHEMA_VERSION = 1  # bump when fields or analysers change: the index is then rebuilt
+SCHEMA_VERSION = 2  # bump when fields or analysers change: the index is then rebuilt
+# The marker document (id 0, hidden, never a search hit) holds the change sequence number the
+# index has applied: written in the same commit as the documents, so it never runs ahead.
+MARKER_ID = 0
 
 
 def build_schema() -> tantivy.Schema:
@@ -26,6 +29,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_boolean_field("withdrawn", indexed=True, fast=True)
     builder.add_boolean_field("hidden", indexed=True, fast=True)
     builder.add_integer_field("votes", fast=True)
+    builder.add_integer_field("applied_seq", fast=True)
     return builder.build()
 
 
@@ -56,4 +60,13 @@ def document_of(doc: IndexDoc) -> tantivy.Document:
     document.add_boolean("withdrawn", doc.withdrawn)
     document.add_boolean("hidden", doc.hidden)
     document.add_integer("votes", doc.votes)
+    return document
+
+
+def marker_of(applied_seq: int) -> tantivy.Document:
+    """The document that records the applied change sequence number (see MARKER_ID)."""
+    document = tantivy.Document()
+    document.add_integer("id", MARKER_ID)
+    document.add_boolean("hidden", True)
+    document.add_integer("applied_seq", applied_seq)
     return document

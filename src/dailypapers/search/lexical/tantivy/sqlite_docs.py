@@ -8,27 +8,25 @@ fraction of that, which matters when the listener follows a million-paper import
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime
-from functools import lru_cache
+from datetime import date
 from typing import Any
 
 import orjson
 from sqlalchemy.orm import Session
 
 from dailypapers.search.lexical.base import IndexDoc
-from dailypapers.timeutil import parse_datetime
 
 _STORED = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy writes DateTime to SQLite (UTC here)
 _SELECT = """
 SELECT p.id, p.arxiv_id, p.title, p.abstract, p.authors, p.categories, p.published_at,
-       p.code_url, p.withdrawn, p.hidden, p.imported_upvotes, p.modified_at, l.date
+       p.code_url, p.withdrawn, p.hidden, p.imported_upvotes, p.change_seq, l.date
 FROM papers p LEFT JOIN daily_listings l ON l.paper_id = p.id
 """
 
 
 def _doc(row: tuple) -> IndexDoc:
     (pid, arxiv_id, title, abstract, authors, categories, published, code, withdrawn, hidden,
-     votes, modified, listed) = row  # fmt: skip
+     votes, seq, listed) = row  # fmt: skip
     day_text = listed or (published[:10] if published else None)
     return IndexDoc(
         id=pid,
@@ -42,7 +40,7 @@ def _doc(row: tuple) -> IndexDoc:
         withdrawn=bool(withdrawn),
         hidden=bool(hidden),
         votes=votes or 0,
-        modified_at=modified,  # stored text, same format for every row: compared as text
+        change_seq=seq,
     )
 
 
@@ -62,21 +60,8 @@ def doc_of_row(paper_id: int, row: Mapping[str, Any]) -> IndexDoc:
         withdrawn=bool(row.get("withdrawn")),
         hidden=bool(row.get("hidden")),
         votes=row.get("imported_upvotes") or 0,
-        # The text SQLite stores (UTC), so watermarks compare the same as read-back documents.
-        modified_at=_stored_text(row["modified_at"]),
+        change_seq=row["change_seq"],
     )
-
-
-@lru_cache(maxsize=8)
-def _stored_text(moment: datetime) -> str:
-    """A batch's rows share one modified_at: format it once."""
-    return moment.strftime(_STORED)
-
-
-def newest(docs: Iterable[IndexDoc]) -> datetime | None:
-    """The latest modified_at among raw documents, as an aware datetime."""
-    latest = max((d.modified_at for d in docs if d.modified_at), default=None)
-    return parse_datetime(latest) if latest else None
 
 
 def read_docs(session: Session, paper_ids: Iterable[int]) -> list[IndexDoc]:
@@ -88,23 +73,35 @@ def read_docs(session: Session, paper_ids: Iterable[int]) -> list[IndexDoc]:
     return [_doc(row) for row in rows]
 
 
-def iter_docs(
-    session: Session, *, modified_since: datetime | None = None, batch: int = 5000
-) -> Iterator[list[IndexDoc]]:
-    """Every paper (or those modified at or after `modified_since`) in batches, by id."""
+def iter_docs(session: Session, *, batch: int = 5000) -> Iterator[list[IndexDoc]]:
+    """Every paper in batches, by id."""
     last_id = 0
-    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): a text comparison orders them.
-    since = modified_since.strftime("%Y-%m-%d %H:%M:%S.%f") if modified_since else ""
     while True:
         rows = (
             session.connection()
-            .exec_driver_sql(
-                _SELECT + " WHERE p.id > ? AND p.modified_at >= ? ORDER BY p.id LIMIT ?",
-                (last_id, since, batch),
-            )
+            .exec_driver_sql(_SELECT + " WHERE p.id > ? ORDER BY p.id LIMIT ?", (last_id, batch))
             .fetchall()
         )
         if not rows:
             return
         yield [_doc(row) for row in rows]
         last_id = rows[-1][0]
+
+
+def iter_changed(session: Session, after: int, *, batch: int = 5000) -> Iterator[list[IndexDoc]]:
+    """The papers whose change sequence number is above `after`, in (number, id) order."""
+    cursor = (after, 2**62)  # past every id: the first batch starts at the next number
+    while True:
+        rows = (
+            session.connection()
+            .exec_driver_sql(
+                _SELECT
+                + " WHERE (p.change_seq, p.id) > (?, ?) ORDER BY p.change_seq, p.id LIMIT ?",
+                (*cursor, batch),
+            )
+            .fetchall()
+        )
+        if not rows:
+            return
+        yield [_doc(row) for row in rows]
+        cursor = (rows[-1][-2], rows[-1][0])

@@ -1,5 +1,8 @@
 """The embedded schedule: `dailypapers serve` harvests and sends digests itself when enabled.
 
+The jobs call each area's public function (the harvester, `send_digests`) and, after a harvest,
+let the derived indexes catch up (jobs/follow.py).
+
 With DAILYPAPERS_SCHEDULER=true the app starts an APScheduler background scheduler with
 three jobs, at times in DAILYPAPERS_TZ: the daily OAI-PMH harvest, the daily digests on
 weekdays, and the weekly digests on DAILYPAPERS_DIGEST_WEEKLY_DAY. Only one process schedules
@@ -20,6 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from dailypapers.config import Settings
 from dailypapers.digest.lock import AlreadyRunning, run_lock
 from dailypapers.errors import DailyPapersError
+from dailypapers.jobs.follow import after_write
 from dailypapers.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -32,11 +36,8 @@ def _hour_minute(text: str) -> tuple[int, int]:
 
 def harvest_job(store: Store) -> None:
     """Today's new papers from arXiv (resumes an interrupted harvest; features new papers)."""
-    try:
-        from dailypapers.ingest.oai_pmh import OaiHarvester
-    except ImportError:  # pragma: no cover - the ingest package is part of the product
-        log.warning("no harvester available; skipping the scheduled harvest")
-        return
+    from dailypapers.ingest.oai_pmh import OaiHarvester
+
     harvester = OaiHarvester(store)
     try:
         summary = harvester.harvest(set_spec=store.settings.harvest_set or None, feature=True)
@@ -45,6 +46,7 @@ def harvest_job(store: Store) -> None:
         log.error("scheduled harvest failed: %s", exc)
     finally:
         harvester.close()
+        after_write(store)
 
 
 def digest_job(store: Store, period: str, today: date | None = None) -> None:
