@@ -193,7 +193,7 @@ def baseline(url: str, path: Path, batch_size: int) -> None:
 
 
 def pipeline(url: str, data_dir: Path, path: Path, batch_size: int, listeners: bool) -> None:
-    """The real import pipeline (what `dailypapers import` runs), optionally without the catch-up."""
+    """The real import pipeline (what `dailypapers import` runs), optionally without catch-up."""
     from dailypapers.config import Settings
     from dailypapers.ingest.pipeline import import_files, plan_import
     from dailypapers.jobs import follow
