@@ -132,7 +132,7 @@ def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
 PAPER_COLUMNS = (
     "arxiv_id, version, title, abstract, authors, categories, primary_category, published_at, "
     "updated_at, comments, license, withdrawn, abs_url, pdf_url, imported_upvotes, source, "
-    "hidden, created_at, modified_at"
+    "hidden, created_at, modified_at, change_seq"
 )
 
 
@@ -151,7 +151,7 @@ def baseline(url: str, path: Path, batch_size: int) -> None:
         conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
         mark = "%s"
     # Fixed identifiers and bound values only.
-    paper_sql = f"INSERT INTO papers ({PAPER_COLUMNS}) VALUES ({', '.join([mark] * 19)})"  # noqa: S608
+    paper_sql = f"INSERT INTO papers ({PAPER_COLUMNS}) VALUES ({', '.join([mark] * 20)})"  # noqa: S608
     version_sql = "INSERT INTO paper_versions (paper_id, version, submitted_at) VALUES (?, ?, ?)"
     version_sql = version_sql.replace("?", mark)
     now = datetime.now(UTC).isoformat()
@@ -180,7 +180,7 @@ def baseline(url: str, path: Path, batch_size: int) -> None:
                 (r["id"], len(vs), " ".join(r["title"].split()), " ".join(r["abstract"].split()),
                  json.dumps(authors), json.dumps(cats), cats[0], vs[0][2], vs[-1][2],
                  r["comments"], r["license"], False, "https://arxiv.org/abs/" + r["id"],
-                 "https://arxiv.org/pdf/" + r["id"], 0, "arxiv", False, now, now)
+                 "https://arxiv.org/pdf/" + r["id"], 0, "arxiv", False, now, now, next_id)
             )  # fmt: skip
             versions.extend(vs)
             next_id += 1
