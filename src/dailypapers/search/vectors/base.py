@@ -2,7 +2,7 @@
 
 Every index stores, per paper id, one float32 vector and the paper's `modified_at` it was built
 from (so a catch-up can skip what is current), plus a small metadata document (the model that
-built it, the catch-up watermark). `registry.open_vector_index(store)` picks the
+built it, the applied change number). `registry.open_vector_index(store)` picks the
 implementation: pgvector on PostgreSQL (`pgvector.py`), files in `<data_dir>/search/vectors/`
 otherwise (`files.py`). The implementations import this module, never the reverse.
 """
@@ -52,7 +52,7 @@ class VectorIndex(Protocol):
         """The index's metadata: at least `model` (None while empty) and `dim`."""
 
     def set_meta(self, **values: Any) -> None:
-        """Update metadata keys (e.g. the catch-up watermark)."""
+        """Update metadata keys (e.g. `applied_seq`, the change number applied)."""
 
     def reset(self, model: str, dim: int) -> None:
         """Drop every vector and start an empty index for `model` vectors of `dim` dimensions."""

@@ -2,7 +2,8 @@
 
 The column is an untyped `vector` so each model keeps its own dimension; one partial
 expression index per shipped dimension (`embedding::vector(384)` where the row has 384) gives
-the HNSW search. Metadata (model, watermark) lives in `sync_state` under `search.vectors`.
+the HNSW search. Metadata (model, applied change number) lives in `sync_state` under
+`search.vectors`.
 """
 
 from __future__ import annotations
