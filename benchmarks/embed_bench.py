@@ -29,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from dailypapers.search.vector_files import FileVectorIndex  # noqa: E402
+from dailypapers.search.vectors.files import FileVectorIndex  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "hf_daily_papers.jsonl"
 DIM = 384
@@ -134,7 +134,7 @@ def _records(limit: int, with_abstract: bool = False) -> list:
 
 def _indexed_store(tmp: Path, records: list, model: str) -> tuple[object, float]:
     from dailypapers.config import Settings
-    from dailypapers.search.vector_indexing import index_papers
+    from dailypapers.search.vectors.indexing import index_papers
     from dailypapers.store.db import open_store
     from dailypapers.store.upsert import save_papers
 
@@ -155,7 +155,7 @@ def indexing_section(
     static_n: int, minilm_n: int, torch_python: str | None = None
 ) -> dict[str, float]:
     """`index_papers` throughput with each model on real papers (title + abstract)."""
-    from dailypapers.search.embeddings import paper_text
+    from dailypapers.search.embed.models import paper_text
 
     figures = {}
     print("indexing: `index_papers` end to end on real papers with abstracts (SQLite)")
@@ -215,7 +215,7 @@ def torch_baseline(python: str, texts: list[str]) -> float:
 
 def quality_section(n: int) -> dict[str, float]:
     """What the static model costs: neighbour overlap and title->abstract retrieval."""
-    from dailypapers.search.embeddings import get_embedder, paper_text
+    from dailypapers.search.embed.models import get_embedder, paper_text
 
     records = _records(n, with_abstract=True)
     docs = [paper_text(r.title, r.abstract) for r in records]

@@ -54,8 +54,8 @@ def _record(row: dict) -> PaperRecord:
 
 def load(store: Store, model: str) -> None:
     """Import the real papers (once) and embed them with `model` (once)."""
-    from dailypapers.search.vector_indexing import index_papers
-    from dailypapers.search.vectors import open_vector_index
+    from dailypapers.search.vectors.indexing import index_papers
+    from dailypapers.search.vectors.registry import open_vector_index
 
     with store.session() as session:
         from sqlalchemy import func, select
@@ -171,7 +171,7 @@ def copy_vectors(source: Store, target: Store) -> None:
     """The same vectors, by arXiv id (embedding 12k papers again takes minutes)."""
     from sqlalchemy import select
 
-    from dailypapers.search.vectors import open_vector_index
+    from dailypapers.search.vectors.registry import open_vector_index
     from dailypapers.store.models import Paper
 
     with source.session() as session:
@@ -191,7 +191,7 @@ def copy_vectors(source: Store, target: Store) -> None:
 
 
 def _model_of(store: Store) -> str:
-    from dailypapers.search.vectors import open_vector_index
+    from dailypapers.search.vectors.registry import open_vector_index
 
     return open_vector_index(store).meta()["model"]
 

@@ -150,7 +150,7 @@ def build(store: Store, n: int) -> None:
         if made % 100_000 < BATCH:
             rate = made / (time.perf_counter() - started - generating)
             print(f"  {have + made:,} papers, {rate:,.0f} papers/s saved and indexed", flush=True)
-    from dailypapers.search.lexical import lexical_index
+    from dailypapers.search.lexical.registry import lexical_index
 
     lexical_index(store).flush(release=True)
     elapsed = time.perf_counter() - started - generating
@@ -166,8 +166,8 @@ def synthetic_vectors(store: Store, n: int) -> None:
     import numpy as np
     from sqlalchemy import func, select
 
-    from dailypapers.search.embeddings import STATIC, get_embedder
-    from dailypapers.search.vectors import open_vector_index
+    from dailypapers.search.embed.models import STATIC, get_embedder
+    from dailypapers.search.vectors.registry import open_vector_index
     from dailypapers.store.models import Paper
     from embed_bench import clustered, topic_centres
 
@@ -196,8 +196,8 @@ def synthetic_vectors(store: Store, n: int) -> None:
 
 
 def embed(store: Store, model: str) -> None:
-    from dailypapers.search.vector_indexing import index_papers
-    from dailypapers.search.vectors import open_vector_index
+    from dailypapers.search.vectors.indexing import index_papers
+    from dailypapers.search.vectors.registry import open_vector_index
 
     index = open_vector_index(store)
     started = time.perf_counter()
@@ -231,9 +231,10 @@ def lexical_queries(count: int, seed: int = 3) -> list[str]:
 
 
 def lexical_section(store: Store, queries: list[str], slowest: int = 0) -> dict[str, float]:
-    from dailypapers.search.lexical import Filters, lexical_index
-    from dailypapers.search.tantivy_index import SCHEMA
-    from dailypapers.search.tantivy_query import build_query
+    from dailypapers.search.lexical.base import Filters
+    from dailypapers.search.lexical.registry import lexical_index
+    from dailypapers.search.lexical.tantivy.index import SCHEMA
+    from dailypapers.search.lexical.tantivy.query import build_query
 
     engine = lexical_index(store)
     engine.ensure_current(store)

@@ -68,7 +68,7 @@ def main() -> None:
                 break
     texts += ["", "???", "a short query"]
     sys.path.insert(0, str(ROOT / "src"))
-    from dailypapers.search.embeddings import StaticEmbedder
+    from dailypapers.search.embed.models import StaticEmbedder
 
     want = StaticModel.from_pretrained(str(OUT)).encode(texts)
     want = want / np.maximum(np.linalg.norm(want, axis=1, keepdims=True), 1e-12)

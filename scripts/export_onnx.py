@@ -99,7 +99,7 @@ def check(src: Path, texts: list[str]) -> None:
     from sentence_transformers import SentenceTransformer
 
     sys.path.insert(0, str(ROOT / "src"))
-    from dailypapers.search.embeddings import MiniLMEmbedder
+    from dailypapers.search.embed.models import MiniLMEmbedder
 
     reference = SentenceTransformer(str(src), device="cpu")
     reference.max_seq_length = 256

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from dailypapers.config import Settings
 from dailypapers.store.db import Store, migrate, open_store
-from loopback_http import loopback  # noqa: F401  (fixture: HTTP servers on 127.0.0.1)
+from support.loopback_http import loopback  # noqa: F401  (fixture: HTTP servers on 127.0.0.1)
 
 SAMPLE_DATA = Path(__file__).resolve().parent / "data"
 BACKENDS = ["sqlite", "postgresql"]

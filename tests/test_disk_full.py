@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from dailypapers.config import Settings
 from dailypapers.errors import is_disk_full
-from ingest_support import run_cli, stats
+from support.cli import run_cli, stats
 
 SAMPLE = Path(__file__).parent / "data" / "arxiv_metadata_sample.jsonl"
 

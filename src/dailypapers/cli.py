@@ -1,4 +1,6 @@
-"""The `dailypapers` command line. Each area adds its commands in its own `*_cli` module."""
+"""The `dailypapers` command line, composed here: each area defines its commands in its own `cli`
+module (importing only `cli_support`), and this module mounts them and wires what one area's
+command runs of another's (`Wiring`: the indexes catch up after an import or a harvest)."""
 
 from __future__ import annotations
 
@@ -6,12 +8,20 @@ import json
 import sys
 
 import typer
-from rich.console import Console
 
 from dailypapers import __version__, cli_help
-from dailypapers.config import Settings, get_settings
-from dailypapers.errors import DailyPapersError, is_disk_full
-from dailypapers.store.db import Store, open_store
+from dailypapers.accounts import cli as accounts_cli
+from dailypapers.cli_support import Wiring, err, fail, settings, store
+from dailypapers.digest import cli as digest_cli
+from dailypapers.digest import outbox_cli
+from dailypapers.errors import is_disk_full
+from dailypapers.ingest import cli as ingest_cli
+from dailypapers.ingest import harvest_cli
+from dailypapers.jobs import follow
+from dailypapers.search import cli as search_cli
+from dailypapers.search import index_cli
+
+__all__ = ["app", "err", "fail", "main", "settings", "store"]
 
 cli_help.install()
 app = typer.Typer(
@@ -20,30 +30,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one clear line to stderr and return the Exit to raise."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-def settings() -> Settings:
-    try:
-        return get_settings()
-    except Exception as exc:  # pydantic's ValidationError: a bad environment value
-        raise fail(f"bad configuration: {exc}") from None
-
-
-def store(*, migrate: bool = True) -> Store:
-    """Open (and by default migrate) the configured store, or exit with a clear message."""
-    try:
-        return open_store(settings(), migrate_schema=migrate)
-    except DailyPapersError as exc:
-        raise fail(str(exc)) from None
-    except Exception as exc:  # an unreachable database, a bad URL, …
-        raise fail(f"cannot open the database: {exc}") from None
 
 
 def _version(value: bool) -> None:
@@ -54,11 +40,19 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     """dailypapers: a self-hosted daily research-paper feed."""
+    ctx.obj = Wiring(
+        after_batch=follow.after_batch,
+        after_write=follow.after_write,
+        embed_pending=lambda: index_cli.index_command(
+            model=None, rebuild=False, progress=True, chunk=0
+        ),
+    )
 
 
 @app.command()
@@ -105,12 +99,12 @@ def serve(
             "space or set DAILYPAPERS_SECRET_KEY"
         ) from None
     db = store()  # migrate before the workers start
-    # Catch the lexical index up once here (after an import, a crash, a restore), not in the
-    # first request of every worker.
-    from dailypapers.search.lexical import lexical_index
+    # Catch the indexes up once here (after an import, a crash, a restore), not in the first
+    # request of every worker.
+    from dailypapers.search.health import check_at_start
 
     try:
-        lexical_index(db).ensure_current(db)
+        check_at_start(db)
     except Exception as exc:
         if not is_disk_full(exc):
             raise
@@ -118,7 +112,7 @@ def serve(
     finally:
         db.dispose()
     uvicorn.run(
-        "dailypapers.web.app:create_app",
+        "dailypapers.server:create_app",
         factory=True,
         host=host,
         port=port,
@@ -133,22 +127,15 @@ def serve(
     )
 
 
+for area in (ingest_cli, digest_cli, outbox_cli, accounts_cli, harvest_cli, index_cli, search_cli):
+    app.add_typer(area.app)
+
+
 def _register() -> None:
-    """Add the commands each area defines in its own module."""
-    for module in (
-        "dailypapers.ingest.cli",
-        "dailypapers.digest.cli",
-        "dailypapers.digest.outbox_cli",
-        "dailypapers.accounts.cli",
-        "dailypapers.ingest.harvest_cli",
-        "dailypapers.search.index_cli",
-        "dailypapers.search.cli",
-    ):
-        __import__(module)
+    """Nothing left to do: the areas' commands are mounted above, when this module loads."""
 
 
 def main() -> None:
-    _register()
     try:
         app()
     except KeyboardInterrupt:

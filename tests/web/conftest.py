@@ -7,12 +7,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_support import SEED, log_in, make_user, paper_record
 
 from dailypapers.config import Settings
 from dailypapers.store.db import Store
 from dailypapers.store.upsert import save_papers
 from dailypapers.web.app import create_app
+from support.web import SEED, log_in, make_user, paper_record
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_support import csrf_from, log_in, make_user
 
 from dailypapers.accounts.users import create_user, validate_email
 from dailypapers.errors import InvalidInput
 from dailypapers.store.models import User
+from support.web import csrf_from, log_in, make_user
 
 
 def _sign_up(app, username: str, email: str):  # noqa: ANN001, ANN202

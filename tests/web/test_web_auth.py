@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from web_support import csrf_from, log_in, make_user
 
 from dailypapers.store.models import User
 from dailypapers.web.app import create_app
+from support.web import csrf_from, log_in, make_user
 
 
 def sign_up(client, username, password="correct horse", email=""):  # noqa: ANN001, ANN201

@@ -8,9 +8,9 @@ from urllib.parse import quote
 import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from web_support import log_in, make_user
 
 from dailypapers.web.app import create_app
+from support.web import log_in, make_user
 
 BAD_VALUES = [
     "",

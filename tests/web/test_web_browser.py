@@ -9,9 +9,9 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from arxiv_stub import serve_file
 
-from browser_support import ARTIFACTS, free_port, launched_browser, running_site
+from support.arxiv_stub import serve_file
+from support.browser import ARTIFACTS, free_port, launched_browser, running_site
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from web_support import make_user
 
-from browser_support import ARTIFACTS, free_port, launched_browser, running_site
 from dailypapers.store.models import Paper, Upvote
-from digest_data import seed_papers
+from support.browser import ARTIFACTS, free_port, launched_browser, running_site
+from support.digest_data import seed_papers
+from support.web import make_user
 
 WIDTHS = ((1280, 900), (390, 844))
 

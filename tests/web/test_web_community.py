@@ -7,15 +7,15 @@ import socket
 import time
 
 import pytest
-from arxiv_stub import serve_file
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_support import csrf_from, log_in, make_user
 
 from dailypapers.store.models import Paper
 from dailypapers.store.records import PaperRecord
 from dailypapers.store.upsert import save_papers
 from dailypapers.web.app import create_app
+from support.arxiv_stub import serve_file
+from support.web import csrf_from, log_in, make_user
 
 JSON = {"Accept": "application/json"}
 

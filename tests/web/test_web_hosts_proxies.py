@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import csrf_from, log_in, make_user
 
 from dailypapers.config import Settings
 from dailypapers.web.app import create_app
+from support.web import csrf_from, log_in, make_user
 
 
 def _app(settings: Settings, **changes):  # noqa: ANN003, ANN202

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import log_in, make_user
 
 from dailypapers.web.app import create_app
+from support.web import log_in, make_user
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from web_support import log_in, make_user
+from support.web import log_in, make_user
 
 CARD = re.compile(r'<article class="card" id="paper-([\d.]+)"')
 

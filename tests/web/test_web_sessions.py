@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
-from web_support import csrf_from, log_in, make_user
 
 from dailypapers.accounts.users import get_user_by_name, set_password
+from support.web import csrf_from, log_in, make_user
 
 
 def _is_logged_in(client: TestClient) -> bool:

@@ -6,10 +6,11 @@ import sys
 
 import typer
 
-from dailypapers.cli import app, fail, store
+from dailypapers.cli_support import fail, store
 from dailypapers.errors import Conflict, InvalidInput
 
 user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+app = typer.Typer()  # mounted by the root command line (dailypapers/cli.py)
 app.add_typer(user_app, name="user")
 
 

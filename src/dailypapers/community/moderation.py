@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.community.comments import get_comment
 from dailypapers.errors import Forbidden
+from dailypapers.store.changes import next_change_seq
 from dailypapers.store.models import Comment, Paper, User
 from dailypapers.timeutil import utcnow
 
@@ -27,5 +28,6 @@ def set_paper_hidden(*, session: Session, admin: User, paper: Paper, hidden: boo
     _admin(admin)
     if paper.hidden != hidden:
         paper.hidden = hidden
-        paper.modified_at = utcnow()  # derived indexes catch up from modified_at
+        paper.modified_at = utcnow()
+        paper.change_seq = next_change_seq(session)  # derived indexes catch up from it
     return paper

@@ -7,7 +7,7 @@ from datetime import date
 
 import typer
 
-from dailypapers.cli import app, fail, settings, store
+from dailypapers.cli_support import fail, settings, store
 from dailypapers.digest import subscriptions as subs
 from dailypapers.digest.lock import AlreadyRunning
 from dailypapers.digest.outbox import outbox_dir
@@ -18,6 +18,7 @@ from dailypapers.errors import DailyPapersError
 
 digest_app = typer.Typer(help="Send the email digests.", no_args_is_help=True)
 subscribers_app = typer.Typer(help="Manage digest subscribers.", no_args_is_help=True)
+app = typer.Typer()  # mounted by the root command line (dailypapers/cli.py)
 app.add_typer(digest_app, name="digest")
 app.add_typer(subscribers_app, name="subscribers")
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from dailypapers.cli import app, fail, settings
+from dailypapers.cli_support import fail, settings
 from dailypapers.digest.outbox import outbox_dir, read_outbox
 
 outbox_app = typer.Typer(
     help="List the mail written to the local outbox (used when SMTP_URL is not set).",
     invoke_without_command=True,
 )
+app = typer.Typer()  # mounted by the root command line (dailypapers/cli.py)
 app.add_typer(outbox_app, name="outbox")
 
 

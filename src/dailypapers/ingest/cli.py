@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichProgress
 
-from dailypapers.cli import app, err, fail, settings, store
+from dailypapers.cli_support import Wiring, err, fail, settings, store, wiring
 from dailypapers.errors import DailyPapersError, is_disk_full
 from dailypapers.ingest.pipeline import (
     DEFAULT_BATCH_SIZE,
@@ -97,9 +97,19 @@ class BarProgress(Progress):
 
 
 def run_import(
-    planned: list[Planned], *, feature: bool, quiet: bool, batch_size: int
+    planned: list[Planned],
+    *,
+    feature: bool,
+    quiet: bool,
+    batch_size: int,
+    wired: Wiring | None = None,
 ) -> ImportSummary:
-    """Import with a progress bar on stderr; prints problems as they come and the summary."""
+    """Import with a progress bar on stderr; prints problems as they come and the summary.
+
+    `wired.after_batch` runs after each committed batch and `wired.after_write` at the end (the
+    derived indexes catch up), also when the import stops early.
+    """
+    wired = wired or Wiring()
     config = settings()
     db = store()
     progress = BarProgress(err, quiet)
@@ -112,6 +122,7 @@ def run_import(
                 feature=feature,
                 batch_size=batch_size,
                 progress=progress,
+                after_batch=lambda result: wired.after_batch(db, result),
             )
         if progress.hidden:
             err.print(f"[yellow]skipped[/yellow] … and {progress.hidden:,} more not shown")
@@ -134,14 +145,21 @@ def run_import(
         )
         raise typer.Exit(130) from None
     finally:
-        db.dispose()
+        try:
+            wired.after_write(db)
+        finally:
+            db.dispose()
     if not quiet or summary.skipped:
         typer.echo(f"imported {summary.line()}")
     return summary
 
 
+app = typer.Typer()  # mounted by the root command line (dailypapers/cli.py)
+
+
 @app.command("import")
 def import_command(
+    ctx: typer.Context,
     paths: list[Path] = typer.Argument(
         ...,
         metavar="FILE...",
@@ -170,7 +188,9 @@ def import_command(
     for problem in bad_files:
         line = f"[red]bad file[/red] {escape(str(problem))} (left out)"
         err.print(line, highlight=False, soft_wrap=True)
-    summary = run_import(planned, feature=feature, quiet=quiet, batch_size=batch_size)
+    summary = run_import(
+        planned, feature=feature, quiet=quiet, batch_size=batch_size, wired=wiring(ctx)
+    )
     if bad_files:
         typer.echo(f"{len(bad_files):,} file(s) left out: " + ", ".join(p.where for p in bad_files))
     if summary.skipped or bad_files:
@@ -179,6 +199,7 @@ def import_command(
 
 @app.command()
 def init(
+    ctx: typer.Context,
     demo: bool = typer.Option(False, "--demo", help="Also import the bundled demo papers once."),
 ) -> None:
     """Create or upgrade the database; with --demo, import the bundled demo data (once)."""
@@ -197,15 +218,15 @@ def init(
             typer.echo(f"demo data already imported ({done.get('papers', 0):,} papers)")
             return
         planned = plan_import([path], "hf-jsonl")
-        summary = run_import(planned, feature=False, quiet=False, batch_size=DEFAULT_BATCH_SIZE)
+        summary = run_import(
+            planned, feature=False, quiet=False, batch_size=DEFAULT_BATCH_SIZE, wired=wiring(ctx)
+        )
         _remember_demo({"sha256": digest, "papers": summary.read, "file": DEMO_FILE})
         if summary.skipped:
             raise typer.Exit(1)
     # The demo's one big batch is too large to embed inline: embed it now, so semantic search and
     # similar papers work on the first page a new user opens.
-    from dailypapers.search.index_cli import index_command
-
-    index_command(model=None, rebuild=False, progress=True)
+    wiring(ctx).embed_pending()
 
 
 def _demo_state() -> dict:

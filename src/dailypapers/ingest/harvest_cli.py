@@ -17,7 +17,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from dailypapers.cli import app, err, fail, store
+from dailypapers.cli_support import err, fail, store, wiring
 from dailypapers.errors import DailyPapersError
 from dailypapers.ingest.remote import HarvestSummary
 
@@ -25,6 +25,7 @@ harvest_app = typer.Typer(
     help="Harvest papers from arXiv (OAI-PMH for daily updates, the API for ids and searches).",
     no_args_is_help=True,
 )
+app = typer.Typer()  # mounted by the root command line (dailypapers/cli.py)
 app.add_typer(harvest_app, name="harvest")
 
 SHOWN_PROBLEMS = 50
@@ -106,6 +107,7 @@ def _date(value: str | None, option: str) -> date | None:
 
 @harvest_app.command("oai")
 def harvest_oai(
+    ctx: typer.Context,
     set_spec: str | None = typer.Option(
         None, "--set", help="OAI set, e.g. cs or physics:hep-th (default: all of arXiv)."
     ),
@@ -144,7 +146,10 @@ def harvest_oai(
         raise fail(str(exc)) from None
     finally:
         harvester.close()
-        db.dispose()
+        try:
+            wiring(ctx).after_write(db)  # the derived indexes catch up
+        finally:
+            db.dispose()
     _finish(summary, what=f"OAI-PMH set {set_spec or '(all)'}", quiet=quiet)
 
 
@@ -154,6 +159,7 @@ def _split_ids(values: list[str] | None) -> list[str]:
 
 @harvest_app.command("arxiv")
 def harvest_arxiv(
+    ctx: typer.Context,
     id_args: list[str] | None = typer.Argument(
         None, metavar="ID", help="arXiv ids or URLs (the same as --ids)."
     ),
@@ -210,5 +216,8 @@ def harvest_arxiv(
     except DailyPapersError as exc:
         raise fail(str(exc)) from None
     finally:
-        db.dispose()
+        try:
+            wiring(ctx).after_write(db)
+        finally:
+            db.dispose()
     _finish(summary, what="the arXiv API", quiet=quiet)

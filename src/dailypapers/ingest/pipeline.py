@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from dailypapers.errors import BadArxivId, DailyPapersError, MalformedRecord, UnknownFormat
+from dailypapers.faults import fault_point
 from dailypapers.ingest.detect import FORMATS, Format, detect_format, input_files, open_input
 from dailypapers.ingest.hf_daily import iter_json_items
 from dailypapers.ingest.normalize import feature_listing
@@ -126,14 +127,20 @@ def import_files(
     feature: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
+    after_batch: Callable[[UpsertResult], object] | None = None,
 ) -> ImportSummary:
-    """Import every planned file in committed batches; returns the counts."""
+    """Import every planned file in committed batches; returns the counts.
+
+    `after_batch(result)` runs after each batch is committed (the caller's derived indexes
+    catch up); the pipeline itself knows none."""
     progress = progress or Progress()
     summary = ImportSummary()
     started = time.perf_counter()
     for item in planned:
         summary.files += 1
-        _import_file(store, item, zone, feature, max(1, batch_size), progress, summary, started)
+        _import_file(
+            store, item, zone, feature, max(1, batch_size), progress, summary, started, after_batch
+        )
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -147,6 +154,7 @@ def _import_file(
     progress: Progress,
     summary: ImportSummary,
     started: float,
+    after_batch: Callable[[UpsertResult], object] | None = None,
 ) -> None:
     path, fmt = item.path, item.format
     raw, stream = open_input(path)
@@ -162,12 +170,12 @@ def _import_file(
                 entry.listing = feature_listing(entry, zone, source=entry.source or "arxiv")
             batch.append(entry)
             if len(batch) >= batch_size:
-                _flush(store, batch, summary)
+                _flush(store, batch, summary, after_batch)
                 batch = []
                 summary.seconds = time.perf_counter() - started
                 progress.advance(_position(raw), summary)
         if batch:
-            _flush(store, batch, summary)
+            _flush(store, batch, summary, after_batch)
         summary.seconds = time.perf_counter() - started
         progress.advance(_position(raw), summary)
         progress.end_file(path, summary)
@@ -181,9 +189,17 @@ def _position(raw: IO[bytes]) -> int:
         return 0
 
 
-def _flush(store: Store, batch: list[PaperRecord], summary: ImportSummary) -> None:
+def _flush(
+    store: Store,
+    batch: list[PaperRecord],
+    summary: ImportSummary,
+    after_batch: Callable[[UpsertResult], object] | None,
+) -> None:
     result = save_papers(store, batch)
-    result.changed_ids = []  # not needed past the listeners; keeps memory flat on huge files
+    fault_point("import-batch")
+    if after_batch is not None:
+        after_batch(result)
+    result.changed_ids, result.new_rows = [], {}  # keeps memory flat on huge files
     summary.result.add(result)
     summary.read += len(batch)
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import typer
 
-from dailypapers.cli import app, fail, store
+from dailypapers.cli_support import fail, store
 from dailypapers.errors import DailyPapersError
 
 
@@ -18,6 +18,9 @@ def _date(value: str | None, name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise fail(f"--{name} wants a date like 2024-05-31, not {value!r}") from None
+
+
+app = typer.Typer()  # mounted by the root command line (dailypapers/cli.py)
 
 
 @app.command("search")
@@ -92,7 +95,7 @@ def search_index_command(
     rebuild: bool = typer.Option(False, "--rebuild", help="Build the keyword index from scratch."),
 ) -> None:
     """Catch the keyword (bm25) index up with the database, or rebuild it."""
-    from dailypapers.search.lexical import lexical_index
+    from dailypapers.search.lexical.registry import lexical_index
 
     db = store()
     index = lexical_index(db)
@@ -101,8 +104,14 @@ def search_index_command(
             count = index.rebuild(db, progress=True)
             typer.echo(f"keyword index rebuilt: {count:,} papers")
         else:
-            count = index.sync(db)
-            typer.echo(f"keyword index current ({count:,} papers re-indexed)")
+            from dailypapers.search.health import check_at_start
+
+            state = check_at_start(db)  # a damaged index is rebuilt, with a message
+            if state.startswith("rebuilt"):
+                typer.echo(f"keyword index was damaged and has been {state}")
+            else:
+                count = index.sync(db)
+                typer.echo(f"keyword index current ({count:,} papers re-indexed)")
     except DailyPapersError as exc:
         raise fail(str(exc)) from None
     except RuntimeError as exc:  # another process holds the writer

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from dailypapers.cli import app, fail, store
+from dailypapers.cli_support import fail, store
 from dailypapers.errors import DailyPapersError
 
 MODEL_HELP = "Embedding model: minilm (best quality), static (fast), auto (by corpus size)."
+
+
+app = typer.Typer()  # mounted by the root command line (dailypapers/cli.py)
 
 
 @app.command("index")
@@ -15,13 +18,16 @@ def index_command(
     model: str = typer.Option(None, "--model", help=MODEL_HELP, show_default=False),
     rebuild: bool = typer.Option(False, "--rebuild", help="Drop every vector and embed all again."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    chunk: int = typer.Option(
+        0, "--chunk", min=0, help="Papers per stored step (0: the model's default)."
+    ),
 ) -> None:
     """Embed new and changed papers for semantic search (resumes where it stopped).
 
     Choosing a model other than the one that built the index rebuilds it with that model.
     """
     from dailypapers.search.progress import Progress
-    from dailypapers.search.vector_indexing import (
+    from dailypapers.search.vectors.indexing import (
         choose_model,
         index_papers,
         pending_count,
@@ -38,7 +44,9 @@ def index_command(
         total = pending_count(db, index)
         bar = Progress(total, f"embedding ({name})") if progress and total else None
         try:
-            report = index_papers(db, model=name, progress=bar.update if bar else None)
+            report = index_papers(
+                db, model=name, progress=bar.update if bar else None, chunk=chunk or None
+            )
         finally:
             if bar:
                 bar.close()

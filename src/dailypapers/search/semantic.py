@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from dailypapers.search.fusion import Candidate
 
 if TYPE_CHECKING:
-    from dailypapers.search.lexical import Filters, LexicalIndex
+    from dailypapers.search.lexical.base import Filters, LexicalIndex
     from dailypapers.search.query import ParsedQuery
     from dailypapers.store.db import Store
 
@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 
 def query_vector(store: Store, text: str):  # noqa: ANN201
     """The query embedded by the model the vector index holds, or None without vectors."""
-    from dailypapers.search.embeddings import get_embedder
-    from dailypapers.search.vectors import open_vector_index
+    from dailypapers.search.embed.models import get_embedder
+    from dailypapers.search.vectors.registry import open_vector_index
 
     index = open_vector_index(store)
     model = index.meta().get("model")
@@ -35,7 +35,7 @@ def query_vector(store: Store, text: str):  # noqa: ANN201
 def model_weight(store: Store) -> float:
     """How much the semantic ranking counts in fusion, for the model the index was built with."""
     from dailypapers.search.fusion import MODEL_WEIGHTS, SEMANTIC_WEIGHT
-    from dailypapers.search.vectors import open_vector_index
+    from dailypapers.search.vectors.registry import open_vector_index
 
     model = open_vector_index(store).meta().get("model")
     return MODEL_WEIGHTS.get(model or "", SEMANTIC_WEIGHT)

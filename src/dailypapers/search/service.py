@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy import select
 
 from dailypapers.errors import BadQuery
+from dailypapers.search.explain import SearchHit, explain
 from dailypapers.search.fusion import Candidate, fuse
-from dailypapers.search.lexical import Filters, Sort, lexical_index
+from dailypapers.search.health import damaged, guarded
+from dailypapers.search.lexical.base import Filters, Sort
 from dailypapers.search.query import ParsedQuery, check_day, parse_query
 from dailypapers.search.semantic import model_weight, semantic_candidates
-from dailypapers.search.why import explain
 from dailypapers.store.models import Paper
+
+__all__ = ["SearchHit", "SearchPage", "search_papers"]
 
 if TYPE_CHECKING:
     from dailypapers.store.db import Store
@@ -32,15 +35,6 @@ MODES = ("hybrid", "lexical", "semantic")
 MAX_LIMIT = 120
 MAX_OFFSET = 10_000
 CANDIDATES = 100  # per engine, before fusion: deep enough that fusion can reorder the top
-
-
-@dataclass
-class SearchHit:
-    paper_id: int
-    arxiv_id: str
-    score: float
-    why: list[str] = field(default_factory=list)  # matched words, "author …", "semantic"…
-    withdrawn: bool = False  # withdrawn papers stay findable, marked
 
 
 @dataclass
@@ -87,8 +81,7 @@ def search_papers(
     filters = Filters.combine(
         parsed, since=since, until=until, category=category, has_code=has_code
     )
-    engine = lexical_index(store)
-    engine.ensure_current(store)
+    engine = guarded(store)  # a damaged index: no lexical hits while it is rebuilt
     wanted = offset + limit
     pinned = _pinned(store, parsed)
 
@@ -106,10 +99,19 @@ def search_papers(
         return SearchPage(hits if offset == 0 else [], len(hits), parsed, mode, stems, names)
     if mode != "semantic" or not parsed.free_text:
         depth = wanted if sort != "relevance" or mode == "lexical" else max(wanted, CANDIDATES)
-        lexical = engine.search(parsed, limit=depth, filters=filters, sort=sort)
+        try:
+            lexical = engine.search(parsed, limit=depth, filters=filters, sort=sort)
+        except Exception as exc:  # a derived index: answer without it, rebuild it
+            engine = damaged(store, engine, exc)
+            lexical = engine.search(parsed, limit=depth, filters=filters, sort=sort)
     semantic: list[Candidate] = []
     if mode != "lexical" and parsed.free_text and (sort == "relevance" or mode == "semantic"):
-        semantic = semantic_candidates(store, parsed, filters, engine, k=max(wanted, CANDIDATES))
+        k = max(wanted, CANDIDATES)
+        try:
+            semantic = semantic_candidates(store, parsed, filters, engine, k=k)
+        except Exception as exc:  # its filter_ids asks the keyword index
+            engine = damaged(store, engine, exc)
+            semantic = semantic_candidates(store, parsed, filters, engine, k=k)
 
     if sort != "relevance" and lexical is not None:
         ranked = [Candidate(i, s) for i, s in zip(lexical.ids, lexical.scores, strict=True)]

@@ -15,9 +15,9 @@ import numpy as np
 from sqlalchemy import select
 
 from dailypapers.errors import NotFound
-from dailypapers.search.embeddings import get_embedder, paper_text
-from dailypapers.search.vector_indexing import embed_papers
-from dailypapers.search.vectors import open_vector_index
+from dailypapers.search.embed.models import get_embedder, paper_text
+from dailypapers.search.vectors.indexing import embed_papers
+from dailypapers.search.vectors.registry import open_vector_index
 from dailypapers.store.db import Store
 from dailypapers.store.models import Paper
 from dailypapers.timeutil import as_utc

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -93,6 +94,9 @@ class Paper(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped only when the stored content really changes; derived indexes catch up from it.
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The change sequence number of the last committed change (store/changes.py): derived
+    # indexes apply every paper whose number is above the one they have applied.
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
 
     versions: Mapped[list[PaperVersion]] = relationship(
         back_populates="paper", order_by="PaperVersion.version", cascade="all, delete-orphan"
@@ -182,6 +186,25 @@ class SyncState(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ChangeCounter(Base):
+    """The last change sequence number handed out, per sequence (one row: "papers")."""
+
+    __tablename__ = "change_counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class IndexState(Base):
+    """The change sequence number a derived index has applied (as the index itself reports it)."""
+
+    __tablename__ = "index_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    applied_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

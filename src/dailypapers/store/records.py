@@ -58,8 +58,9 @@ class UpsertResult:
     changed: int = 0
     unchanged: int = 0
     changed_ids: list[int] = field(default_factory=list)  # paper ids inserted or changed
+    change_seq: int = 0  # the batch's change sequence number (0: nothing changed)
     # The rows this batch inserted (paper id -> column values, with the listing's `date`):
-    # handed to the papers-changed listeners so they need not read them back. Not summed.
+    # handed to the derived indexes' catch-up so they need not read them back. Not summed.
     new_rows: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def add(self, other: UpsertResult) -> None:

@@ -6,7 +6,11 @@ Merge rules, so that re-importing changes nothing and sources can overlap:
   (an older one may still fill blanks and adds its versions to the history);
 - the imported upvote count only grows (sources are captures taken at different times);
 - a withdrawn paper is marked, never deleted; a later, non-withdrawn version clears the mark;
-- `modified_at` is bumped only when a stored value really changes.
+- `modified_at` is bumped only when a stored value really changes;
+- every inserted or changed paper gets the batch's change sequence number (store/changes.py).
+
+This module is over the ~300-line rule on purpose for now: the merge rules and the fast bulk
+insert are one write path, and another change is extending it; split it once that has landed.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from sqlalchemy import Dialect, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from dailypapers.arxiv_ids import abs_url, pdf_url
+from dailypapers.store.changes import next_change_seq
 from dailypapers.store.db import Store
-from dailypapers.store.events import papers_changed
 from dailypapers.store.models import DailyListing, Paper, PaperVersion
 from dailypapers.store.records import PaperRecord, UpsertResult, VersionRecord
 from dailypapers.timeutil import as_utc, utcnow
@@ -215,6 +219,9 @@ def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> UpsertRes
     new_rows = [_new_row(r, now) for r in records if r.arxiv_id not in existing]
     paper_ids = {a: row["id"] for a, row in existing.items()}
     if new_rows:
+        result.change_seq = next_change_seq(session)
+        for row in new_rows:
+            row["change_seq"] = result.change_seq
         _insert_many(session, PAPERS, new_rows)
         # Reading the new ids back is cheaper than RETURNING through the per-row statement path.
         new_ids = [row["arxiv_id"] for row in new_rows]
@@ -280,13 +287,25 @@ def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> UpsertRes
             else:
                 result.unchanged += 1
 
+    touched_only = set(result.changed_ids[result.new :]) - {row["_pid"] for row in updates}
+    if (updates or touched_only) and not result.change_seq:
+        result.change_seq = next_change_seq(session)
     if updates:
+        for row in updates:
+            row["change_seq"] = result.change_seq
         statement = (
             update(PAPERS)
             .where(PAPERS.c.id == bindparam("_pid"))
-            .values({name: bindparam(name) for name in (*COMPARED, "modified_at")})
+            .values({name: bindparam(name) for name in (*COMPARED, "modified_at", "change_seq")})
         )
         session.connection().execute(statement, updates)
+    if touched_only:  # a new version or listing: the paper's documents change too
+        session.connection().execute(
+            update(PAPERS)
+            .where(PAPERS.c.id == bindparam("_pid"))
+            .values(change_seq=bindparam("_seq")),
+            [{"_pid": pid, "_seq": result.change_seq} for pid in sorted(touched_only)],
+        )
     if version_rows:
         _insert_many(session, VERSIONS, version_rows)
     if listing_rows:
@@ -398,12 +417,11 @@ def _versions(record: PaperRecord) -> list[VersionRecord]:
 
 
 def save_papers(store: Store, records: Sequence[PaperRecord]) -> UpsertResult:
-    """Upsert one batch in its own transaction, then notify the derived indexes.
+    """Upsert one batch in its own transaction (all or nothing).
 
-    This is what importers, harvesters and the submit form call; a batch is all or nothing.
+    This is what importers, harvesters and the submit form call. Derived indexes are not told:
+    they follow the change sequence (`dailypapers.search.follow.catch_up`), which the caller
+    may run after this returns; `result.new_rows` spares them reading the new rows back.
     """
     with store.session() as session:
-        result = upsert_papers(session, records)
-    papers_changed(store, result.changed_ids, rows=result.new_rows)
-    result.new_rows = {}  # the listeners have them; a caller summing results keeps no rows
-    return result
+        return upsert_papers(session, records)

@@ -7,9 +7,10 @@ ROUTERS; optional ones (built by other areas) are skipped until their module exi
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import Depends, FastAPI
@@ -73,10 +74,9 @@ def _include_routers(app: FastAPI) -> None:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """With DAILYPAPERS_SCHEDULER, run the daily harvest and digests in this process."""
     schedule = None
-    if app.state.settings.scheduler_enabled:
-        from dailypapers.digest.scheduler import start_scheduler
-
-        schedule = start_scheduler(app.state.store, app.state.settings)
+    start = app.state.start_schedule
+    if app.state.settings.scheduler_enabled and start is not None:
+        schedule = start(app.state.store, app.state.settings)
     app.state.schedule = schedule
     try:
         yield
@@ -85,8 +85,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             schedule.stop()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the site and JSON API for `settings` (the environment's by default)."""
+def create_app(
+    settings: Settings | None = None, *, start_schedule: Callable[..., Any] | None = None
+) -> FastAPI:
+    """Build the site and JSON API for `settings` (the environment's by default).
+
+    `start_schedule(store, settings)`, given by the top (dailypapers/server.py), runs the
+    scheduled jobs in this process when DAILYPAPERS_SCHEDULER is on; web knows no jobs.
+    """
     settings = settings or get_settings()
     store = open_store(settings)
     app = FastAPI(
@@ -101,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.start_schedule = start_schedule
     app.state.auth_limiter = SlidingWindowLimiter(settings.rate_limit_auth, 60)
     app.state.write_limiter = SlidingWindowLimiter(settings.rate_limit_writes, 60)
     app.state.trending = TrendingCache()

@@ -18,7 +18,7 @@ from dailypapers.community.submit import submit_paper
 from dailypapers.community.votes import has_voted, set_vote
 from dailypapers.errors import BadArxivId, DailyPapersError, NotFound, RemoteUnreachable
 from dailypapers.feed.papers import get_paper
-from dailypapers.store.events import papers_changed
+from dailypapers.search.follow import catch_up
 from dailypapers.store.models import Paper
 from dailypapers.web.deps import (
     AdminUser,
@@ -132,7 +132,7 @@ def paper_hide(
     paper = get_paper(session, arxiv_id, viewer=admin)
     set_paper_hidden(session=session, admin=admin, paper=paper, hidden=hidden in ("1", "true"))
     session.commit()
-    papers_changed(request.app.state.store, [paper.id])
+    catch_up(request.app.state.store)  # the indexes follow the change sequence
     data_changed(request.app)
     return RedirectResponse(_paper_path(paper), status_code=303)
 
@@ -159,6 +159,7 @@ def submit(
     except DailyPapersError as exc:  # the arXiv API answered with an error (RemoteSourceError)
         message = f"could not fetch it from arXiv: {exc}"
         return render(request, "submit.html", {"value": paper, "error": message}, status_code=502)
+    catch_up(store)
     data_changed(request.app)
     flag = "listed" if done.already_listed else "submitted"
     return RedirectResponse(f"/papers/{done.arxiv_id}?{flag}={done.listed_on}", status_code=303)

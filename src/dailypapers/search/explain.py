@@ -1,0 +1,91 @@
+"""Why a hit matched: the query words found in it, a name match, the arXiv id, or "semantic"."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from dailypapers.search import analysis
+from dailypapers.store.models import Paper
+
+if TYPE_CHECKING:
+    from dailypapers.search.fusion import Candidate
+    from dailypapers.search.query import ParsedQuery
+    from dailypapers.store.db import Store
+
+
+@dataclass
+class SearchHit:
+    paper_id: int
+    arxiv_id: str
+    score: float
+    why: list[str] = field(default_factory=list)  # matched words, "author …", "semantic"…
+    withdrawn: bool = False  # withdrawn papers stay findable, marked
+
+
+def query_stems(query: ParsedQuery) -> tuple[set[str], set[str]]:
+    """Stems and name tokens worth highlighting for this query."""
+    stems: set[str] = set()
+    names: set[str] = set()
+    for text in (*query.terms, *query.phrases):
+        stems.update(analysis.text_tokens(text))
+        names.update(analysis.name_tokens(text))
+    for author in query.authors:
+        names.update(analysis.name_tokens(author))
+    return stems, names
+
+
+def explain(
+    store: Store,
+    query: ParsedQuery,
+    page: Sequence[Candidate],
+    *,
+    semantic_ids: set[int],
+    lexical_ids: set[int],
+    pinned: int | None,
+) -> tuple[list[SearchHit], set[str], set[str]]:
+    stems, names = query_stems(query)
+    ids = [c.paper_id for c in page]
+    with store.session() as session:
+        rows = {
+            row.id: row
+            for row in session.execute(
+                select(
+                    Paper.id,
+                    Paper.arxiv_id,
+                    Paper.title,
+                    Paper.abstract,
+                    Paper.authors,
+                    Paper.withdrawn,
+                    Paper.hidden,
+                ).where(Paper.id.in_(ids))
+            )
+        }
+    hits = []
+    for candidate in page:
+        row = rows.get(candidate.paper_id)
+        if row is None or row.hidden:  # deleted or hidden since it was indexed
+            continue
+        why: list[str] = []
+        if candidate.paper_id == pinned:
+            why.append("arXiv id")
+        if candidate.paper_id in lexical_ids or not semantic_ids:
+            text = set(analysis.text_tokens(f"{row.title} {row.abstract or ''}"))
+            people = {t for a in row.authors or [] for t in analysis.name_tokens(a)}
+            for word in (*query.phrases, *query.terms):
+                word_stems = analysis.text_tokens(word)
+                if word_stems and set(word_stems) <= text:
+                    why.append(word)
+                elif set(analysis.name_tokens(word)) & people:
+                    why.append(f"author {word}")
+            why.extend(f"author {a}" for a in query.authors)
+            why.extend(f"cat:{c}" for c in query.categories)
+        if candidate.paper_id in semantic_ids:
+            why.append("semantic")
+        hits.append(
+            SearchHit(row.id, row.arxiv_id, candidate.score, why, withdrawn=bool(row.withdrawn))
+        )
+    return hits, stems, names

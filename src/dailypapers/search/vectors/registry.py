@@ -1,0 +1,26 @@
+"""Which vector index a store uses: pgvector on PostgreSQL, files beside SQLite."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dailypapers.search.vectors.base import VectorIndex
+    from dailypapers.store.db import Store
+
+_file_indexes: dict[str, Any] = {}
+
+
+def open_vector_index(store: Store) -> VectorIndex:
+    """The vector index that belongs to this store (one shared object per process and place)."""
+    if store.is_sqlite:
+        from dailypapers.search.vectors.files import FileVectorIndex
+
+        path = (store.settings.data_dir / "search" / "vectors").resolve()
+        index = _file_indexes.get(str(path))
+        if index is None:
+            index = _file_indexes[str(path)] = FileVectorIndex(path)
+        return index
+    from dailypapers.search.vectors.pgvector import PgVectorIndex
+
+    return PgVectorIndex(store)

@@ -1,0 +1,1 @@
+"""Helpers the tests share (data builders, servers, the CLI runner); fixtures: conftest.py."""
