@@ -73,23 +73,17 @@ async def verify_csrf(request: Request) -> None:
 # C0 controls but tab, newline and carriage return; DEL; C1 controls. No text a person types
 # holds them, NUL passes SQLite untouched (and breaks PostgreSQL), and XML cannot carry them.
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 async def reject_control_characters(request: Request) -> None:
-    """Refuse (400) a request whose path, query or form fields hold control characters."""
+    """Refuse (400) a request whose path or query holds control characters.
+
+    Form fields are checked where they are validated (user names, emails, passwords, comment
+    bodies), so a form shows its own error next to the field instead of an error page."""
     values = [request.scope.get("path", ""), *request.query_params.values()]
-    if request.method not in SAFE_METHODS:
-        if request.headers.get("content-type", "").startswith(FORM_TYPES):
-            try:
-                form = await request.form()  # parsed once: the route's Form fields reuse it
-            except Exception:  # a malformed body: FastAPI's own parsing reports it
-                form = None
-            if form is not None:
-                values += [v for _, v in form.multi_items() if isinstance(v, str)]
     if any(CONTROL_CHARS.search(value) for value in values):
         raise InvalidInput(
-            "the request holds NUL or other control characters; remove them and try again"
+            "the address holds control characters (such as NUL); remove them and try again"
         )
 
 
