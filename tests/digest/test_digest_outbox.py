@@ -35,7 +35,7 @@ def _client(settings, store, smtp_url=None):  # noqa: ANN001, ANN202
 @pytest.fixture
 def client(settings, store):  # noqa: ANN001, ANN201
     app = _client(settings, store)
-    with TestClient(app, base_url="https://testserver") as client:
+    with TestClient(app, base_url=BASE) as client:
         yield client
     app.state.store.dispose()
 
@@ -115,7 +115,7 @@ def test_digests_without_smtp_are_written_to_the_outbox(settings, store):
 
 def test_a_transport_error_leaves_no_subscription_behind(settings, store):
     app = _client(settings, store, smtp_url=_closed_port_url())
-    with TestClient(app, base_url="https://testserver") as client:
+    with TestClient(app, base_url=BASE) as client:
         token = _csrf(client)
         answer = client.post("/subscribe", data={"email": "new@example.org", "csrf_token": token})
         assert answer.status_code == 503 and "try again later" in answer.text

@@ -9,49 +9,17 @@ with the UTC time, so sorting them sorts the mail by when it was written.
 
 from __future__ import annotations
 
-import os
-import secrets
-import tempfile
 from dataclasses import dataclass
 from email import policy
-from email.message import EmailMessage, Message
+from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
-from dailypapers.digest.mime import OutgoingMail
-from dailypapers.digest.transport import MailConfigError, _outgoing
-from dailypapers.timeutil import utcnow
-
-SUFFIX = ".eml"
+from dailypapers.digest.transport import OUTBOX_SUFFIX as SUFFIX
 
 
 def outbox_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "outbox"
-
-
-class OutboxTransport:
-    """A MailTransport that writes each message to a file instead of sending it."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
-
-    def send(self, message: OutgoingMail | Message) -> None:
-        mail = _outgoing(message)
-        to = ", ".join(mail.recipients)
-        envelope = f"X-Envelope-From: {mail.sender}\r\nX-Envelope-To: {to}\r\n"
-        name = f"{utcnow():%Y%m%d-%H%M%S-%f}-{secrets.token_hex(3)}{SUFFIX}"
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as file:
-                file.write(envelope.encode("ascii", "replace") + mail.data)
-            os.replace(temporary, self.directory / name)
-        except OSError as exc:
-            # The same sort of error as a refused SMTP login: no message can be written.
-            raise MailConfigError(f"cannot write to the outbox {self.directory}: {exc}") from None
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,11 @@ give up on this address (`PermanentMailError`), or stop the whole run (`MailConf
 
 from __future__ import annotations
 
+import os
+import secrets
 import smtplib
 import ssl
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,6 +32,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from dailypapers.digest.mime import OutgoingMail, from_message
 from dailypapers.errors import DailyPapersError
+from dailypapers.timeutil import utcnow
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 TRUE = {"1", "true", "yes", "on"}
@@ -281,6 +285,34 @@ class MemoryTransport:
         self.closed = True
 
 
+OUTBOX_SUFFIX = ".eml"
+
+
+class OutboxTransport:
+    """A MailTransport that writes each message to a file instead of sending it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def send(self, message: OutgoingMail | Message) -> None:
+        mail = _outgoing(message)
+        to = ", ".join(mail.recipients)
+        envelope = f"X-Envelope-From: {mail.sender}\r\nX-Envelope-To: {to}\r\n"
+        name = f"{utcnow():%Y%m%d-%H%M%S-%f}-{secrets.token_hex(3)}{OUTBOX_SUFFIX}"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "wb") as file:
+                file.write(envelope.encode("ascii", "replace") + mail.data)
+            os.replace(temporary, self.directory / name)
+        except OSError as exc:
+            # The same sort of error as a refused SMTP login: no message can be written.
+            raise MailConfigError(f"cannot write to the outbox {self.directory}: {exc}") from None
+
+    def close(self) -> None:
+        pass
+
+
 def transport_from_settings(smtp_url: str | None, *, outbox: Path | None = None) -> MailTransport:
     """The transport SMTP_URL names; without one, the file outbox `outbox` (if given).
 
@@ -289,8 +321,6 @@ def transport_from_settings(smtp_url: str | None, *, outbox: Path | None = None)
     """
     if not smtp_url:
         if outbox is not None:
-            from dailypapers.digest.outbox import OutboxTransport  # it imports this module
-
             return OutboxTransport(outbox)
         raise MailConfigError("SMTP_URL is not set: mail cannot be sent (see docs/digests.md)")
     return SMTPTransport.from_url(smtp_url)

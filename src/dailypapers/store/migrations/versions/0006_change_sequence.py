@@ -6,7 +6,7 @@ from the `change_counters` row "papers" under its row lock, see store/changes.py
 numbered in (modified_at, id) order, so an index that knows no number catches up from zero.
 
 Revision ID: 0006_change_sequence
-Revises: 0004_paper_embeddings
+Revises: 0005_session_revocation
 Create Date: 2026-12-01 10:30:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_change_sequence"
-down_revision = "0004_paper_embeddings"
+down_revision = "0005_session_revocation"
 branch_labels = None
 depends_on = None
 
