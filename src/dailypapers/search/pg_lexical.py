@@ -23,6 +23,7 @@ from dailypapers.search.lexical import (
     TITLE_WEIGHT,
     Filters,
     LexicalResult,
+    Rank,
     Sort,
 )
 from dailypapers.search.query import any_mode_words, word_parts
@@ -175,11 +176,14 @@ class PostgresLexicalIndex:
         offset: int = 0,
         filters: Filters | None = None,
         sort: Sort = "relevance",
+        rank: Rank = "all-first",
     ) -> LexicalResult:
         filters = filters or Filters()
         wanted = offset + limit
         result = LexicalResult()
         for mode in ("all", "any"):
+            if rank == "any" and mode == "all" and len(query.terms) > 1:
+                continue  # bm25 over any word ranks alone (the hybrid's lexical half)
             found = self._run(query, filters, mode, wanted, sort)
             if found is None:
                 continue

@@ -32,7 +32,7 @@ import tantivy
 from sqlalchemy import func, select
 from tantivy import Occur, Query
 
-from dailypapers.search.lexical import Filters, IndexDoc, LexicalResult, Sort
+from dailypapers.search.lexical import Filters, IndexDoc, LexicalResult, Rank, Sort
 from dailypapers.search.sqlite_docs import doc_of_row, iter_docs, newest, read_docs
 from dailypapers.search.tantivy_query import build_query, filter_clauses
 from dailypapers.search.tantivy_schema import SCHEMA, SCHEMA_VERSION, document_of, open_index
@@ -142,6 +142,7 @@ class TantivyIndex:
         offset: int = 0,
         filters: Filters | None = None,
         sort: Sort = "relevance",
+        rank: Rank = "all-first",
     ) -> LexicalResult:
         index = self._reader()
         searcher = index.searcher()
@@ -153,6 +154,8 @@ class TantivyIndex:
             built = build_query(SCHEMA, query, filters, mode=mode)
             if built is None:
                 continue
+            if rank == "any" and mode == "all" and build_query(SCHEMA, query, filters, mode="any"):
+                continue  # bm25 over any word ranks alone (the hybrid's lexical half)
             # Not counted: counting every match scores them all, where top-k skips whole blocks
             # (a broad query at 1M papers: ~10x slower). Past the page, totals are lower bounds.
             found = searcher.search(
