@@ -59,6 +59,10 @@ def pick(data: Path) -> list[dict]:
 
 
 if __name__ == "__main__":
-    data = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared/data/hf_daily_papers.jsonl"
+    data = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else ROOT.parent / "shared/data/hf_daily_papers.jsonl"
+    )
     for item in pick(data):
         print(json.dumps(item, ensure_ascii=False))

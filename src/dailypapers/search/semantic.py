@@ -20,10 +20,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Below this cosine (by model) a paper is not "close in meaning": a nonsense query finds nothing
 # rather than the nearest hundred papers. Tuned on benchmarks/queries/dev.jsonl (docs/search.md).
-SIMILARITY_FLOORS = {"minilm": 0.25, "static": 0.45}
+SIMILARITY_FLOORS = {"minilm": 0.35, "static": 0.45}
 # Title-only papers (no abstract) are short texts that sit close to any short query and crowd
 # the semantic ranking; their cosine counts this much less.
-TITLE_ONLY_PENALTY = 0.1
+TITLE_ONLY_PENALTY = 0.2
 
 
 def query_vector(store: Store, text: str):  # noqa: ANN201
