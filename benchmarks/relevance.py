@@ -112,7 +112,7 @@ def paper_vectors(rows: list[dict], cache_dir: Path) -> np.ndarray:
         np.savez(path, keys=np.array(list(cached)), vectors=np.stack(list(cached.values())))
         elapsed = time.perf_counter() - started
         print(
-            f"embedded {len(missing):,} papers with int8 MiniLM in {elapsed:.0f} s "
+            f"embedded {len(missing):,} papers with {MODEL} in {elapsed:.1f} s "
             f"({elapsed / len(missing) * 1000:.1f} ms per paper, cached in {path})"
         )
     return np.stack([cached[k] for k in keys]).astype(np.float32)
@@ -155,7 +155,7 @@ class Baseline:
 
         self.ids = [r["arxiv_id"] for r in rows]
         self.vectors = vectors
-        self.embedder = get_embedder(MODEL)
+        self.embedder = get_embedder("minilm")
         self.db = sqlite3.connect(":memory:")
         self.db.execute("CREATE VIRTUAL TABLE docs USING fts5(title, abstract, tokenize='porter')")
         self.db.executemany(
@@ -247,12 +247,16 @@ def report(engine: str, sets: dict[str, list[dict]], methods: dict, verbose: boo
 
 
 def main() -> None:
+    global MODEL
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="hf_daily_papers.jsonl")
     parser.add_argument(
         "--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "dp-relevance-eval"
     )
     parser.add_argument("--sets", default="test,dev,own64", help="comma-separated query sets")
+    parser.add_argument(
+        "--model", default=MODEL, choices=("minilm", "static"), help="the product's vectors"
+    )
     parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
     parser.add_argument("--skip-sqlite", action="store_true", help="with --postgres: only it")
     parser.add_argument("--verbose", action="store_true", help="list misses (not on test)")
@@ -266,19 +270,26 @@ def main() -> None:
     args = parser.parse_args()
     for assignment in args.set:
         override(assignment)
+    MODEL = args.model
 
     rows = [json.loads(line) for line in args.data.open()]
     vectors = paper_vectors(rows, args.data_dir)
+    minilm = vectors if MODEL == "minilm" else None
     sets = {name: read_queries(name) for name in args.sets.split(",")}
     print(
-        f"{len(rows):,} papers ({sum(not r.get('abstract') for r in rows):,} title-only); "
+        f"{len(rows):,} papers ({sum(not r.get('abstract') for r in rows):,} title-only), "
+        f"product vectors: {MODEL}; "
         + ", ".join(f"{name}: {len(q)} queries" for name, q in sets.items())
     )
-    baseline = Baseline(rows, vectors)
+    if minilm is None:  # the baseline is MiniLM whatever the product's vectors are
+        MODEL = "minilm"
+        minilm = paper_vectors(rows, args.data_dir)
+        MODEL = args.model
+    baseline = Baseline(rows, minilm)
     methods = {"baseline": baseline.search}
     settings = Settings(
-        data_dir=args.data_dir / "sqlite",
-        database_url=f"sqlite:///{args.data_dir / 'sqlite' / 'db.sqlite'}",
+        data_dir=args.data_dir / f"sqlite-{MODEL}",
+        database_url=f"sqlite:///{args.data_dir / f'sqlite-{MODEL}' / 'db.sqlite'}",
         embed_inline_max=0,
     )
     if not args.skip_sqlite:
