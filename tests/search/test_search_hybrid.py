@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dailypapers.search import semantic
 from dailypapers.search.fusion import Candidate, rrf
 from dailypapers.search.service import search_papers
 from dailypapers.search.vectors.indexing import index_papers
@@ -20,7 +21,10 @@ def papers(store):
 
 
 @pytest.fixture
-def embedded(papers):
+def embedded(papers, monkeypatch):
+    # These tests are about fusion, filters and why-labels on a 200-paper corpus, where the
+    # static model's cosines sit below its floor; the floor has tests of its own.
+    monkeypatch.setitem(semantic.SIMILARITY_FLOORS, "static", 0.0)
     index_papers(papers, model="static")
     return papers
 
@@ -39,7 +43,8 @@ def test_rrf_rewards_papers_both_engines_rank():
 def test_without_vectors_hybrid_is_lexical(papers):
     hybrid = search_papers(papers, "zorbulating quaffle", mode="hybrid")
     lexical = search_papers(papers, "zorbulating quaffle", mode="lexical")
-    assert [h.arxiv_id for h in hybrid.hits] == [h.arxiv_id for h in lexical.hits]
+    # The same papers; hybrid's lexical half ranks by bm25 over any word, not every word first.
+    assert {h.arxiv_id for h in hybrid.hits} == {h.arxiv_id for h in lexical.hits}
     assert all("semantic" not in h.why for h in hybrid.hits)
 
 

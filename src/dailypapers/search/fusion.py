@@ -31,6 +31,17 @@ MODEL_WEIGHTS = {"minilm": 1.0, "static": 0.5}
 TITLE_BOOST = 1.0 / (RRF_K + 1)  # worth about a first place in one ranking
 AUTHOR_BOOST = 0.5 / (RRF_K + 1)
 BOOST_DEPTH = 50
+# "convex": a weighted sum of each engine's normalised scores (Bruch et al. 2023 found it beats
+# RRF once its one weight is tuned; here on dev: hybrid MRR@10 0.952 vs 0.909, and on the 64
+# 0.829 vs 0.752); "rrf": reciprocal rank fusion, which ignores how far apart the scores are.
+FUSION = "convex"
+LEXICAL_SHARE = 0.5  # convex fusion: the lexical half's share (tuned on the dev split)
+# Cosines mean the same from query to query, unlike bm25: a flat semantic list (no paper really
+# close) must not be stretched to [0, 1]. Mapped from [COSINE_LOW, COSINE_HIGH] to [0, 1].
+SEMANTIC_NORMALISE = "fixed"
+LEXICAL_NORMALISE = "max"  # bm25 / the best bm25 ("minmax" sends a short list's last to 0)
+COSINE_LOW, COSINE_HIGH = 0.2, 0.8
+CONVEX_BOOST_SCALE = 10.0  # the boosts are sized for RRF scores (~1/61 for a first place)
 
 
 @dataclass(slots=True)
@@ -45,6 +56,43 @@ def rrf(rankings: Sequence[tuple[Sequence[Candidate], float]]) -> dict[int, floa
         for rank, candidate in enumerate(ranking, start=1):
             fused[candidate.paper_id] = fused.get(candidate.paper_id, 0.0) + weight / (RRF_K + rank)
     return fused
+
+
+def _normalised(ranking: Sequence[Candidate]) -> dict[int, float]:
+    """Scores mapped to [0, 1] by the ranking's own range (best 1, worst 0)."""
+    if not ranking:
+        return {}
+    high = max(c.score for c in ranking)
+    low = min(c.score for c in ranking)
+    span = high - low or 1.0
+    return {c.paper_id: (c.score - low) / span for c in ranking}
+
+
+def _by_max(ranking: Sequence[Candidate]) -> dict[int, float]:
+    """Scores divided by the best one (bm25 is never negative): a short list's last paper,
+    which matched the query's words, keeps most of its weight, as min-max would not."""
+    high = max((c.score for c in ranking), default=0.0) or 1.0
+    return {c.paper_id: max(0.0, c.score) / high for c in ranking}
+
+
+def convex(
+    lexical: Sequence[Candidate],
+    semantic: Sequence[Candidate],
+    share: float,
+    semantic_weight: float = 1.0,
+) -> dict[int, float]:
+    """share × lexical + (1 − share) × weight × semantic, each normalised; absent counts 0."""
+    lex = _normalised(lexical) if LEXICAL_NORMALISE == "minmax" else _by_max(lexical)
+    if SEMANTIC_NORMALISE == "fixed":
+        span = COSINE_HIGH - COSINE_LOW
+        sem = {c.paper_id: min(1.0, max(0.0, (c.score - COSINE_LOW) / span)) for c in semantic}
+    else:
+        sem = _normalised(semantic)
+    return {
+        paper_id: share * lex.get(paper_id, 0.0)
+        + (1 - share) * semantic_weight * sem.get(paper_id, 0.0)
+        for paper_id in lex.keys() | sem.keys()
+    }
 
 
 def fuse(
@@ -66,12 +114,16 @@ def fuse(
     if len(rankings) == 1:
         # One engine: keep its own scores (bm25 or cosine), which mean something to a reader.
         return list(rankings[0][0])
-    fused = rrf(rankings)
+    if FUSION == "convex":
+        fused = convex(lexical, semantic, LEXICAL_SHARE, semantic_weight)
+    else:
+        fused = rrf(rankings)
     if mode == "hybrid" and query.terms and fused:
         # Boosts reorder the top; candidates further down would need more than a boost.
         top = sorted(fused, key=fused.__getitem__, reverse=True)[:BOOST_DEPTH]
+        scale = CONVEX_BOOST_SCALE if FUSION == "convex" else 1.0
         for paper_id, boost in _boosts(store, query, top).items():
-            fused[paper_id] += boost
+            fused[paper_id] += boost * scale
     order = sorted(fused.items(), key=lambda item: (-item[1], -item[0]))
     return [Candidate(paper_id, score) for paper_id, score in order]
 

@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from dailypapers.store.db import Store
 
 log = logging.getLogger(__name__)
+# Below this cosine (by model) a paper is not "close in meaning": a nonsense query finds nothing
+# rather than the nearest hundred papers. Tuned on benchmarks/queries/dev.jsonl (docs/search.md).
+SIMILARITY_FLOORS = {"minilm": 0.35, "static": 0.45}
+# Title-only papers (no abstract) are short texts that sit close to any short query and crowd
+# the semantic ranking; their cosine counts this much less.
+TITLE_ONLY_PENALTY = 0.2
 
 
 def query_vector(store: Store, text: str):  # noqa: ANN201
@@ -52,6 +58,7 @@ def semantic_candidates(
         return []
     if vector is None:
         return []
+    floor = SIMILARITY_FLOORS.get(index.meta().get("model") or "", 0.0)
     restricted = bool(
         filters.categories
         or filters.since
@@ -64,9 +71,29 @@ def semantic_candidates(
     ids, scores = index.search(vector, depth)
     ids = [int(i) for i in ids]
     allowed = engine.filter_ids(ids, query, filters)
+    short = _title_only(store, [i for i in ids if i in allowed]) if TITLE_ONLY_PENALTY else set()
     kept = [
-        Candidate(paper_id, float(score))
+        Candidate(paper_id, float(score) - (TITLE_ONLY_PENALTY if paper_id in short else 0.0))
         for paper_id, score in zip(ids, scores, strict=True)
         if paper_id in allowed
     ]
+    kept = [c for c in kept if c.score >= floor]
+    kept.sort(key=lambda c: -c.score)
     return kept[:k]
+
+
+def _title_only(store: Store, ids: list[int]) -> set[int]:
+    """Those of `ids` whose paper has no abstract."""
+    from sqlalchemy import func, or_, select
+
+    from dailypapers.store.models import Paper
+
+    if not ids:
+        return set()
+    with store.session() as session:
+        rows = session.scalars(
+            select(Paper.id).where(
+                Paper.id.in_(ids), or_(Paper.abstract.is_(None), func.length(Paper.abstract) == 0)
+            )
+        )
+        return set(rows)

@@ -18,7 +18,7 @@ from dailypapers.errors import BadQuery
 from dailypapers.search.explain import SearchHit, explain
 from dailypapers.search.fusion import Candidate, fuse
 from dailypapers.search.health import damaged, guarded
-from dailypapers.search.lexical.base import Filters, Sort
+from dailypapers.search.lexical.base import Filters, Rank, Sort
 from dailypapers.search.query import ParsedQuery, check_day, parse_query
 from dailypapers.search.semantic import model_weight, semantic_candidates
 from dailypapers.store.models import Paper
@@ -35,6 +35,9 @@ MODES = ("hybrid", "lexical", "semantic")
 MAX_LIMIT = 120
 MAX_OFFSET = 10_000
 CANDIDATES = 100  # per engine, before fusion: deep enough that fusion can reorder the top
+# The lexical half of hybrid search ranks by bm25 over any query word: "every word first" is
+# right for a keyword search, but as a half of fusion it ranked worse (benchmarks/relevance.py).
+HYBRID_LEXICAL_RANK: Rank = "any"
 
 
 @dataclass
@@ -99,11 +102,13 @@ def search_papers(
         return SearchPage(hits if offset == 0 else [], len(hits), parsed, mode, stems, names)
     if mode != "semantic" or not parsed.free_text:
         depth = wanted if sort != "relevance" or mode == "lexical" else max(wanted, CANDIDATES)
+        hybrid = mode == "hybrid" and sort == "relevance"
+        rank: Rank = HYBRID_LEXICAL_RANK if hybrid else "all-first"
         try:
-            lexical = engine.search(parsed, limit=depth, filters=filters, sort=sort)
+            lexical = engine.search(parsed, limit=depth, filters=filters, sort=sort, rank=rank)
         except Exception as exc:  # a derived index: answer without it, rebuild it
             engine = damaged(store, engine, exc)
-            lexical = engine.search(parsed, limit=depth, filters=filters, sort=sort)
+            lexical = engine.search(parsed, limit=depth, filters=filters, sort=sort, rank=rank)
     semantic: list[Candidate] = []
     if mode != "lexical" and parsed.free_text and (sort == "relevance" or mode == "semantic"):
         k = max(wanted, CANDIDATES)
@@ -116,6 +121,10 @@ def search_papers(
     if sort != "relevance" and lexical is not None:
         ranked = [Candidate(i, s) for i, s in zip(lexical.ids, lexical.scores, strict=True)]
         total = lexical.total
+    elif sort != "relevance":
+        # Semantic only, by date or votes: the papers close enough in meaning, in that order.
+        ranked = _sorted(store, semantic, sort)
+        total = len(ranked)
     else:
         lexical_list = (
             [Candidate(i, s) for i, s in zip(lexical.ids, lexical.scores, strict=True)]
@@ -139,6 +148,26 @@ def search_papers(
     matched = lexical.mode if lexical else "none"
     exact = lexical.exact if lexical else True
     return SearchPage(hits, total, parsed, mode, stems, names, matched, exact)
+
+
+def _sorted(store: Store, candidates: list[Candidate], sort: Sort) -> list[Candidate]:
+    """Candidates newest first (by listing date, else first submission) or most voted first."""
+    from dailypapers.store.models import DailyListing
+
+    if not candidates:
+        return []
+    with store.session() as session:
+        rows = session.execute(
+            select(Paper.id, DailyListing.date, Paper.published_at, Paper.imported_upvotes)
+            .outerjoin(DailyListing, DailyListing.paper_id == Paper.id)
+            .where(Paper.id.in_([c.paper_id for c in candidates]))
+        ).all()
+    keys = {}
+    for row in rows:
+        day = row.date or (row.published_at.date() if row.published_at else date.min)
+        key = day.toordinal() if sort == "date" else (row.imported_upvotes or 0)
+        keys[row.id] = max(key, keys.get(row.id, key))  # a paper listed twice: its latest day
+    return sorted(candidates, key=lambda c: (-keys.get(c.paper_id, 0), -c.score))
 
 
 def _has_more_than_id(parsed: ParsedQuery) -> bool:

@@ -24,10 +24,17 @@ if TYPE_CHECKING:
     from dailypapers.store.records import UpsertResult
 
 Sort = Literal["relevance", "date", "votes"]
+# "all-first": papers with every word, then papers with some; "any": bm25 over any word alone,
+# which ranks better as the lexical half of hybrid search (benchmarks/relevance.py).
+Rank = Literal["all-first", "any"]
 # Field weights, title > authors > abstract (tuned on benchmarks/relevance_queries.jsonl).
 TITLE_WEIGHT = 2.5
 AUTHORS_WEIGHT = 1.5
 ABSTRACT_WEIGHT = 1.0
+# A query of more than this many words describes a paper rather than naming it: its title
+# matches count less (tuned on benchmarks/queries/dev.jsonl; see docs/search.md).
+LONG_QUERY_WORDS = 6
+LONG_QUERY_TITLE_WEIGHT = 0.6
 
 
 @dataclass
@@ -94,8 +101,9 @@ class LexicalIndex(Protocol):
         offset: int = 0,
         filters: Filters | None = None,
         sort: Sort = "relevance",
+        rank: Rank = "all-first",
     ) -> LexicalResult:
-        """Rank papers for `query`; all words must match, else any word ranks."""
+        """Rank papers for `query`; all words must match, else any word ranks (see `Rank`)."""
 
     def filter_ids(self, ids: Sequence[int], query: ParsedQuery, filters: Filters) -> set[int]:
         """Those of `ids` that pass the query's operators and the filters (for semantic hits)."""

@@ -20,9 +20,12 @@ from sqlalchemy import func, select, text
 from dailypapers.search.lexical.base import (
     ABSTRACT_WEIGHT,
     AUTHORS_WEIGHT,
+    LONG_QUERY_TITLE_WEIGHT,
+    LONG_QUERY_WORDS,
     TITLE_WEIGHT,
     Filters,
     LexicalResult,
+    Rank,
     Sort,
 )
 from dailypapers.search.query import any_mode_words, word_parts
@@ -35,9 +38,15 @@ if TYPE_CHECKING:
 
 # ts_rank's weights are {D, C, B, A}, each at most 1.
 WEIGHTS = f"{{0.0, {ABSTRACT_WEIGHT / TITLE_WEIGHT:.3f}, {AUTHORS_WEIGHT / TITLE_WEIGHT:.3f}, 1.0}}"
+# A long query describes content (lexical.LONG_QUERY_WORDS): title matches count less than
+# abstract ones, as in the tantivy engine.
+LONG_WEIGHTS = f"{{0.0, 1.0, 1.0, {LONG_QUERY_TITLE_WEIGHT / ABSTRACT_WEIGHT:.3f}}}"
 NORMALISATION = 1  # divide by 1 + log(document length)
 DF_TTL = 600.0  # seconds a document frequency is reused
 ANY_WORDS = 3  # any-word matching uses this many of the rarest words
+# ... and as hybrid's lexical half (rank "any"), more: on dev, 10 words lifted hybrid MRR@10
+# on paraphrases from 0.77 to 0.89 (benchmarks/relevance.py --postgres).
+HYBRID_ANY_WORDS = 10
 _df_cache: dict[tuple[str, str, str], tuple[int, float]] = {}
 _mce_cache: dict[str, tuple[dict[str, float], float]] = {}
 _size_cache: dict[str, tuple[int, float]] = {}
@@ -89,14 +98,16 @@ def _match_sql(units: list[tuple[str, str]], query: ParsedQuery, mode: str) -> s
     return " && ".join(combined) if combined else None
 
 
-def _rare_words_match(units: list[tuple[str, str]], idf: list[float], words: int) -> str:
+def _rare_words_match(
+    units: list[tuple[str, str]], idf: list[float], words: int, most: int = ANY_WORDS
+) -> str:
     """Any-word matching on the rarest words only (phrases still required).
 
     ts_rank runs once per matching row and word: matching every paper that has a common word
     ("model") would rank most of the table. The rare words say what the query is about; the
     common ones still count in the score of the papers found.
     """
-    ranked = sorted(range(words), key=lambda i: -idf[i])[:ANY_WORDS]
+    ranked = sorted(range(words), key=lambda i: -idf[i])[:most]
     rare = " || ".join(units[i][0] for i in sorted(ranked))
     phrases = [sql for sql, _ in units[words:]]
     return " && ".join([f"({rare})", *phrases])
@@ -184,12 +195,15 @@ class PostgresLexicalIndex:
         offset: int = 0,
         filters: Filters | None = None,
         sort: Sort = "relevance",
+        rank: Rank = "all-first",
     ) -> LexicalResult:
         filters = filters or Filters()
         wanted = offset + limit
         result = LexicalResult()
         for mode in ("all", "any"):
-            found = self._run(query, filters, mode, wanted, sort)
+            if rank == "any" and mode == "all" and len(query.terms) > 1:
+                continue  # bm25 over any word ranks alone (the hybrid's lexical half)
+            found = self._run(query, filters, mode, wanted, sort, rank)
             if found is None:
                 continue
             ids, scores, total, kind = found
@@ -210,7 +224,13 @@ class PostgresLexicalIndex:
         return result
 
     def _run(
-        self, query: ParsedQuery, filters: Filters, mode: str, wanted: int, sort: Sort
+        self,
+        query: ParsedQuery,
+        filters: Filters,
+        mode: str,
+        wanted: int,
+        sort: Sort,
+        rank: Rank = "all-first",
     ) -> tuple[list[int], list[float], int, str] | None:
         if mode == "any":  # as the tantivy engine: a hyphenated word counts as its parts
             query = replace(query, terms=any_mode_words(query.terms))
@@ -226,11 +246,13 @@ class PostgresLexicalIndex:
         if match is not None:
             idf = self._idf(units, b.params)
             if mode == "any":
-                match = _rare_words_match(aliased, idf, len(query.terms))
+                most = HYBRID_ANY_WORDS if rank == "any" else ANY_WORDS
+                match = _rare_words_match(aliased, idf, len(query.terms), most)
             where.insert(0, "p.search_tsv @@ q.m")
             # bm25's idf times ts_rank's weighted, length-normalised term frequency, per unit.
+            weights = LONG_WEIGHTS if len(query.terms) > LONG_QUERY_WORDS else WEIGHTS
             rank = " + ".join(
-                f":{b.bind(weight)} * ts_rank('{WEIGHTS}', p.search_tsv, {sql}, {NORMALISATION})"
+                f":{b.bind(weight)} * ts_rank('{weights}', p.search_tsv, {sql}, {NORMALISATION})"
                 for (sql, _), weight in zip(aliased, idf, strict=True)
             )
             columns = ", ".join(f"{sql} AS u{i}" for i, (sql, _) in enumerate(units))

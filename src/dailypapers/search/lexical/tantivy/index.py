@@ -38,6 +38,7 @@ from dailypapers.search.lexical.base import (
     Filters,
     IndexDoc,
     LexicalResult,
+    Rank,
     Sort,
     WriterBusy,
 )
@@ -170,6 +171,7 @@ class TantivyIndex:
         offset: int = 0,
         filters: Filters | None = None,
         sort: Sort = "relevance",
+        rank: Rank = "all-first",
     ) -> LexicalResult:
         index = self._reader()
         searcher = index.searcher()
@@ -181,6 +183,8 @@ class TantivyIndex:
             built = build_query(SCHEMA, query, filters, mode=mode)
             if built is None:
                 continue
+            if rank == "any" and mode == "all" and build_query(SCHEMA, query, filters, mode="any"):
+                continue  # bm25 over any word ranks alone (the hybrid's lexical half)
             # Not counted: counting every match scores them all, where top-k skips whole blocks
             # (a broad query at 1M papers: ~10x slower). Past the page, totals are lower bounds.
             found = searcher.search(

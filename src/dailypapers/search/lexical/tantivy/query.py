@@ -9,7 +9,14 @@ import tantivy
 from tantivy import Occur, Query
 
 from dailypapers.search import analysis
-from dailypapers.search.lexical.base import ABSTRACT_WEIGHT, AUTHORS_WEIGHT, TITLE_WEIGHT, Filters
+from dailypapers.search.lexical.base import (
+    ABSTRACT_WEIGHT,
+    AUTHORS_WEIGHT,
+    LONG_QUERY_TITLE_WEIGHT,
+    LONG_QUERY_WORDS,
+    TITLE_WEIGHT,
+    Filters,
+)
 from dailypapers.search.query import ParsedQuery, any_mode_words
 
 TEXT_FIELDS = (("title", TITLE_WEIGHT), ("abstract", ABSTRACT_WEIGHT))
@@ -34,21 +41,24 @@ def _field_query(
     return Query.phrase_query(schema, field, tokens)
 
 
-def _text_clause(schema: tantivy.Schema, text: str, *, with_authors: bool = True) -> Query | None:
+def _text_clause(
+    schema: tantivy.Schema, text: str, *, with_authors: bool = True, title: float = TITLE_WEIGHT
+) -> Query | None:
     """A word or phrase in the title, the abstract or (by name) the authors, weighted."""
-    parts = _text_parts(schema, text, with_authors=with_authors)
+    parts = _text_parts(schema, text, with_authors=with_authors, title=title)
     if not parts:
         return None
     return parts[0][1] if len(parts) == 1 else Query.boolean_query(parts)
 
 
 def _text_parts(
-    schema: tantivy.Schema, text: str, *, with_authors: bool = True
+    schema: tantivy.Schema, text: str, *, with_authors: bool = True, title: float = TITLE_WEIGHT
 ) -> list[tuple[Occur, Query]]:
     """The per-field queries of a word or phrase, each boosted by its field's weight."""
     parts: list[tuple[Occur, Query]] = []
     stems = analysis.phrase_tokens(text)
     for field, weight in TEXT_FIELDS:
+        weight = title if field == "title" else weight
         query = _field_query(schema, field, stems)
         if query is not None:
             parts.append((Occur.Should, Query.boost_query(query, weight)))
@@ -104,13 +114,18 @@ def build_query(
     schema: tantivy.Schema, query: ParsedQuery, filters: Filters, *, mode: str
 ) -> BuiltQuery | None:
     """The tantivy query for `mode` ("all" words or "any" word); None if nothing to ask."""
-    words = [c for c in (_text_clause(schema, t) for t in query.terms) if c is not None]
-    phrases = [c for c in (_text_clause(schema, p, with_authors=True) for p in query.phrases) if c]
+    # Each field saturates on its own in tantivy's bm25, so in a long query the common words
+    # that happen to be in short titles outrank the paper described: long queries describe
+    # content, short ones are title or name fragments (benchmarks/relevance.py, dev split).
+    title = LONG_QUERY_TITLE_WEIGHT if len(query.terms) > LONG_QUERY_WORDS else TITLE_WEIGHT
+    words = [c for c in (_text_clause(schema, t, title=title) for t in query.terms) if c]
+    phrases = [c for c in (_text_clause(schema, p, title=title) for p in query.phrases) if c]
     clauses: list[tuple[Occur, Query]] = [(Occur.Must, p) for p in phrases]
     if mode == "all":
         clauses += [(Occur.Must, w) for w in words]
     elif len(words) > 1:
-        some = [c for c in (_text_clause(schema, t) for t in any_mode_words(query.terms)) if c]
+        parts = any_mode_words(query.terms)
+        some = [c for c in (_text_clause(schema, t, title=title) for t in parts) if c]
         clauses.append((Occur.Must, Query.boolean_query([(Occur.Should, w) for w in some])))
     else:
         return None  # "any" adds nothing to a one-word query
@@ -119,7 +134,11 @@ def build_query(
     if mode == "any" and not phrases and all(occur == Occur.MustNot for occur, _ in filters_):
         # One flat union of boosted field terms: tantivy can then skip blocks that cannot reach
         # the top k (block-max WAND), which a union of nested unions does not allow.
-        flat = [part for t in any_mode_words(query.terms) for part in _text_parts(schema, t)]
+        flat = [
+            part
+            for t in any_mode_words(query.terms)
+            for part in _text_parts(schema, t, title=title)
+        ]
         return BuiltQuery(Query.boolean_query(flat + filters_), kind, can_relax=True)
     if not clauses:
         kind = "filter"
