@@ -123,6 +123,10 @@ def trending_page(request: Request, session: SessionDep, user: OptionalUser) -> 
 def paper_page(
     request: Request, session: SessionDep, user: OptionalUser, arxiv_id: str
 ) -> Response:
+    if "text/markdown" in request.headers.get("accept", ""):
+        from dailypapers.web.routes.collections import paper_as_markdown
+
+        return paper_as_markdown(request, session, arxiv_id)
     try:
         detail = paper_detail(session, arxiv_id, viewer=user)
     except NotFound as exc:
