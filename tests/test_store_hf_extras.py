@@ -1,4 +1,4 @@
-"""HF's additions in the store: re-import changes nothing, counts never go down, damage is skipped."""
+"""HF's additions in the store: re-import changes nothing, counts never drop, damage skipped."""
 
 from __future__ import annotations
 
