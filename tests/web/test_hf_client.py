@@ -36,7 +36,19 @@ def _week(day: str) -> str:
 
 
 # An account (user or organization) shows its newest capture: HF users change their avatars.
-NEWEST: dict[tuple[str, str], dict] = {}
+# A capture's time is the newest moment its item speaks of (store/hf_extras.py).
+NEWEST: dict[tuple[str, str], tuple[datetime, dict]] = {}
+
+
+def _captured(item: dict) -> datetime:
+    moments = [item["publishedAt"], item["paper"].get("submittedOnDailyAt")]
+    moments += [a.get("statusLastChangedAt") for a in item["paper"]["authors"]]
+    return max(_moment(m) for m in moments if m)
+
+
+def _keep(key: tuple[str, str], when: datetime, value: dict) -> None:
+    if key not in NEWEST or when >= NEWEST[key][0]:
+        NEWEST[key] = (when, value)
 
 
 def source_items(folder: Path) -> dict[str, list[tuple[str, dict]]]:
@@ -45,18 +57,19 @@ def source_items(folder: Path) -> dict[str, list[tuple[str, dict]]]:
     for path in sorted(folder.glob("*.json.gz")):
         for item in json.loads(gzip.decompress(path.read_bytes())):
             found.setdefault(item["paper"]["id"], []).append((path.name[:10], item))
+            when = _captured(item)
             if item.get("submittedBy"):
-                NEWEST["user", item["submittedBy"]["name"]] = item["submittedBy"]
+                _keep(("user", item["submittedBy"]["name"]), when, item["submittedBy"])
             if item.get("organization"):
-                NEWEST["org", item["organization"]["name"]] = item["organization"]
+                _keep(("org", item["organization"]["name"]), when, item["organization"])
             for author in item["paper"]["authors"]:
                 if author.get("user"):
-                    NEWEST["user", author["user"]["user"]] = author["user"]
+                    _keep(("user", author["user"]["user"]), when, author["user"])
     return found
 
 
 def _newest(kind: str, name: str, key: str) -> str:
-    return NEWEST[kind, name].get(key, "")
+    return NEWEST[kind, name][1].get(key, "")
 
 
 @pytest.fixture

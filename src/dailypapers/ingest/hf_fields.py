@@ -63,7 +63,7 @@ def _text(value: Any, what: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise MalformedRecord(f"{what} is not a string")
-    return value.strip() or None  # kept as HF wrote it (HF's client shows it so)
+    return value if value.strip() else None  # kept as HF wrote it, spaces and all
 
 
 def _strings(value: Any, what: str) -> list[str] | None:
@@ -71,7 +71,7 @@ def _strings(value: Any, what: str) -> list[str] | None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise MalformedRecord(f"{what} is not a list of strings")
-    kept = [t for t in (v.strip() for v in value) if t]
+    kept = [v for v in value if v.strip()]
     return kept or None
 
 
