@@ -72,6 +72,7 @@ def paper_hf_fields(hf: HfCard | None) -> dict[str, Any]:
     if hf is None:
         return {
             "submittedOnDailyAt": None,
+            "submittedOnDailyBy": None,
             "discussionId": None,
             "ai_summary": None,
             "ai_summary_model": None,
@@ -79,6 +80,7 @@ def paper_hf_fields(hf: HfCard | None) -> dict[str, Any]:
             "githubStars": None,
             "mediaUrls": None,
             "organization": None,
+            "countsCapturedAt": None,
         }
     return {
         "submittedOnDailyAt": iso(hf.submitted_on_daily_at),
