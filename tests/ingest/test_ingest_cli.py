@@ -186,9 +186,20 @@ def test_demo_data_is_real_recent_and_small():
     demo = resources.files("dailypapers") / "demo" / "hf_daily_papers_demo.jsonl.gz"
     data = demo.read_bytes()
     assert len(data) <= 5 * 1024 * 1024
-    records = [json.loads(line) for line in gzip.decompress(data).splitlines()]
-    assert all(r["abstract"] and r["upvotes"] is not None and r["daily_date"] for r in records)
-    assert max(r["daily_date"] for r in records) >= "2026-08-01"
+    items = [json.loads(line) for line in gzip.decompress(data).splitlines()]
+    papers = [item["paper"] for item in items]
+    assert all(
+        p["summary"] and p["upvotes"] is not None and p["submittedOnDailyAt"] for p in papers
+    )
+    assert max(p["submittedOnDailyAt"] for p in papers) >= "2026-08-01"
+    # What makes HF's page worth reading is in the demo too.
+    for share, has in (
+        (0.9, lambda item: item.get("submittedBy")),
+        (0.3, lambda item: item.get("organization")),
+        (0.5, lambda item: item["paper"].get("ai_summary")),
+        (0.2, lambda item: item["paper"].get("githubStars")),
+    ):
+        assert sum(1 for item in items if has(item)) >= share * len(items)
 
 
 def test_truncated_gzip_keeps_what_came_before(settings, sample_data, tmp_path):

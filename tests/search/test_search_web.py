@@ -77,7 +77,7 @@ def test_api_search_returns_hf_shaped_items_with_why(client):
     items = answer.json()
     first = items[0]
     assert first["paper"]["id"] == "2406.90001"
-    assert first["paper"]["authors"][0] == {"name": "Marta Vellacourt"}
+    assert first["paper"]["authors"][0] == {"name": "Marta Vellacourt", "hidden": False}
     assert first["title"] == first["paper"]["title"]
     assert "zorbulating" in first["search"]["why"]
     assert len(items) <= 3

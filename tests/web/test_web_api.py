@@ -18,9 +18,10 @@ def test_daily_papers_item_has_hugging_face_shape(client):
     assert set(item) >= {"paper", "publishedAt", "title", "summary", "numComments", "submittedBy"}
     paper = item["paper"]
     assert set(paper) >= {"id", "title", "summary", "authors", "publishedAt", "upvotes"}
-    assert paper["authors"][0] == {"name": "Ada Lovelace"}
+    assert paper["authors"][0] == {"name": "Ada Lovelace", "hidden": False}
     assert paper["publishedAt"].endswith("Z")
-    assert item["submittedBy"] == {"name": "hf-user"}
+    # HF's item shape (`name`) plus `user`, the key huggingface_hub's client reads
+    assert item["submittedBy"] == {"name": "hf-user", "user": "hf-user", "fullname": "hf-user"}
     assert item["numComments"] == 0
     assert item["title"] == paper["title"]
     for each in items:  # the documented schema (/docs) matches what is sent

@@ -191,7 +191,7 @@ def test_submit_a_paper_by_url(arxiv_client):
     page = client.get(response.headers["location"]).text
     assert "Thanks! The paper is featured on" in page and "submitted by alice" in page
     api = client.get("/api/daily_papers").json()
-    assert api[0]["paper"]["id"] == "1111.2011" and api[0]["submittedBy"] == {"name": "alice"}
+    assert api[0]["paper"]["id"] == "1111.2011" and api[0]["submittedBy"]["name"] == "alice"
     assert "1111.2011" in client.get("/").text
     assert "1111.2011" in client.get("/users/alice").text
 

@@ -62,7 +62,10 @@ def test_paper_page_shows_everything(client):
     assert response.status_code == 200
     html = response.text
     assert "<title>Retrieval-Augmented Agents · Daily Papers</title>" in html
-    assert "Ada Lovelace, Alan Turing, Grace Hopper, Edsger Dijkstra, Barbara Liskov" in html
+    # Every author, in order, each a link to their papers.
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "Ada Lovelace, Alan Turing, Grace Hopper, Edsger Dijkstra, Barbara Liskov" in text
+    assert 'href="/authors/Ada%20Lovelace"' in html
     assert "We study retrieval-augmented agents." in html
     for piece in (
         'href="https://arxiv.org/abs/2501.00003"',

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from dailypapers.errors import InvalidInput
 from dailypapers.feed.cards import PaperCard, load_cards
+from dailypapers.feed.collections import submitter_page
+from dailypapers.feed.hf_shapes import authors_json, iso, paper_hf_fields, user_json
 from dailypapers.feed.papers import paper_detail
 from dailypapers.feed.periods import Period, day_period, parse_day, parse_month, parse_week
 from dailypapers.feed.queries import listed_ids, newest_listed_ids
@@ -18,45 +20,76 @@ API_SORTS = ("publishedAt", "trending", "upvotes")
 
 
 def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso(value)
+
+
+def num_comments(card: PaperCard) -> int:
+    """HF's count when captured plus the comments written here (like upvotes)."""
+    return (card.hf.num_comments if card.hf else 0) + card.comments
 
 
 def paper_json(card: PaperCard) -> dict[str, Any]:
-    """The `paper` object: what arXiv and votes say about the paper itself."""
+    """The `paper` object: HF's fields with HF's meanings, then ours (arXiv details)."""
     return {
         "id": card.arxiv_id,
         "title": card.title,
         "summary": card.abstract,
-        "authors": [{"name": name} for name in card.authors],
+        "authors": authors_json(card.authors, card.hf),
         "publishedAt": _iso(card.published_at),
+        "upvotes": card.upvotes,
+        "githubRepo": card.code_url,
+        "projectPage": card.project_url,
+        **paper_hf_fields(card.hf),
         "updatedAt": _iso(card.updated_at),
         "version": card.version,
         "categories": card.categories,
-        "upvotes": card.upvotes,
-        "numComments": card.comments,
-        "githubRepo": card.code_url,
-        "projectPage": card.project_url,
+        "numComments": num_comments(card),
         "arxivUrl": card.abs_url,
         "pdfUrl": card.pdf_url,
         "withdrawn": card.withdrawn,
     }
 
 
-def daily_item(card: PaperCard) -> dict[str, Any]:
-    """One entry of /api/daily_papers: the paper plus when and by whom it was featured."""
+def _featured_at(card: PaperCard) -> datetime | None:
+    """When HF featured it (its item `publishedAt`), else when it was listed here."""
+    if card.hf is not None and card.hf.featured_at is not None:
+        return card.hf.featured_at
     featured = card.listed_at
     if card.listed_on is not None and (featured is None or featured.date() != card.listed_on):
         featured = datetime.combine(card.listed_on, time(), tzinfo=UTC)
+    return featured
+
+
+def _submitter(card: PaperCard) -> dict[str, Any] | None:
+    if card.hf is not None and card.hf.submitter is not None:
+        return user_json(card.hf.submitter)
+    if card.submitter:  # a user of this site, or an HF name from a flat file
+        return {"name": card.submitter, "user": card.submitter, "fullname": card.submitter}
+    return None
+
+
+def daily_item(card: PaperCard) -> dict[str, Any]:
+    """One entry of /api/daily_papers: the paper plus when and by whom it was featured."""
+    paper = paper_json(card)
+    hf = card.hf
     return {
-        "paper": paper_json(card),
-        "publishedAt": _iso(featured),
+        "paper": paper,
+        "publishedAt": _iso(_featured_at(card)),
         "date": card.listed_on.isoformat() if card.listed_on else None,
-        "title": card.title,
+        "title": hf.title if hf and hf.title else card.title,
         "summary": card.abstract,
-        "numComments": card.comments,
-        "submittedBy": {"name": card.submitter} if card.submitter else None,
+        "thumbnail": hf.thumbnail if hf else None,
+        "mediaUrls": paper["mediaUrls"],
+        "numComments": paper["numComments"],
+        "submittedBy": _submitter(card),
+        "organization": paper["organization"],
+        # HF's client reads these at the top level (HF's API nests them in `paper`).
+        "githubRepo": card.code_url,
+        "githubStars": paper["githubStars"],
+        "projectPage": card.project_url,
+        "ai_summary": paper["ai_summary"],
+        "ai_keywords": paper["ai_keywords"],
+        "discussionId": paper["discussionId"],
     }
 
 
@@ -81,12 +114,15 @@ def daily_papers(
     limit: int,
     sort: str,
     trending_cache: Any = None,
+    submitter: str | None = None,
 ) -> list[dict[str, Any]]:
     """One page of featured papers: newest first (publishedAt), by votes, or trending."""
     if sort not in API_SORTS:
         raise InvalidInput(f"unknown sort {sort!r}; use one of: {', '.join(API_SORTS)}")
     offset = page * limit
-    if sort == "trending":
+    if submitter is not None:
+        ids = submitter_page(session, submitter, period, sort=sort, limit=limit, offset=offset)
+    elif sort == "trending":
         if period is None:
             ids, _ = trending_cache.get(session) if trending_cache else trending(session)
         else:
@@ -101,18 +137,27 @@ def daily_papers(
 
 
 def paper_info(session: Session, arxiv_id: str) -> dict[str, Any]:
+    """/api/papers/{id}: HF's paper object (flat), plus arXiv details of ours."""
     detail = paper_detail(session, arxiv_id)
-    body = paper_json(detail.card)
+    card = detail.card
+    body = paper_json(card)
     body.update(
+        thumbnail=card.hf.thumbnail if card.hf else None,
+        submittedBy=_submitter(card),
         doi=detail.paper.doi,
         journalRef=detail.paper.journal_ref,
-        comments=detail.paper.comments,
+        # HF's `comments` would be a count; arXiv's comments field is text, so it has its own key.
+        arxivComments=detail.paper.comments,
         license=detail.paper.license,
         withdrawnAt=_iso(detail.paper.withdrawn_at),
-        featuredOn=detail.card.listed_on.isoformat() if detail.card.listed_on else None,
-        submittedBy={"name": detail.card.submitter} if detail.card.submitter else None,
+        featuredOn=card.listed_on.isoformat() if card.listed_on else None,
+        featuredAt=_iso(_featured_at(card)),
         versions=[
             {"version": v.version, "submittedAt": _iso(v.submitted_at)} for v in detail.versions
         ],
     )
+    if body.get("submittedOnDailyAt") is None:  # older HF items: only the featured time
+        body["submittedOnDailyAt"] = body["featuredAt"]
+    if body.get("submittedOnDailyBy") is None:
+        body["submittedOnDailyBy"] = body["submittedBy"]
     return body

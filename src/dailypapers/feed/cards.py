@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from dailypapers.feed.hf_cards import HfCard, attach_hf
 from dailypapers.store.models import Comment, DailyListing, Paper, Upvote, User
 
 
@@ -39,6 +40,7 @@ class PaperCard:
     submitter: str | None = None
     voted: bool = False  # the current user has upvoted it
     score: float | None = None  # a ranker's score, when ranked
+    hf: HfCard | None = None  # what Hugging Face adds (feed/hf_cards.py)
 
     @property
     def upvotes(self) -> int:
@@ -133,6 +135,7 @@ def load_cards(
         card.comments = comments.get(card.id, 0)
         card.voted = card.id in mine
         by_id[card.id] = card
+    attach_hf(session, list(by_id.values()))
     return [by_id[pid] for pid in paper_ids if pid in by_id]
 
 

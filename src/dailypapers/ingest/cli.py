@@ -34,6 +34,7 @@ from dailypapers.ingest.pipeline import (
 
 DEMO_FILE = "hf_daily_papers_demo.jsonl.gz"
 DEMO_STATE_KEY = "demo_import"
+SHOWN_FILES = 5  # files with a progress line at a time
 SHOWN_PROBLEMS = 50  # past this, problems are counted, not printed one by one
 
 
@@ -74,6 +75,10 @@ class BarProgress(Progress):
 
     def start_file(self, path: Path, total_bytes: int) -> None:
         # A pipe has no size: the bar then pulses and the count and rate still show.
+        # Only the last few files keep a line: rich redraws every task on each refresh, so a
+        # directory of hundreds of day files would cost more in drawing than in importing.
+        for old in self.bar.tasks[: -(SHOWN_FILES - 1)]:
+            self.bar.remove_task(old.id)
         self.task = self.bar.add_task(path.name, total=total_bytes or None, papers=0, rate=0.0)
 
     def advance(self, position: int, summary: ImportSummary) -> None:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dailypapers.arxiv_ids import parse_arxiv_id
 from dailypapers.errors import MalformedRecord
+from dailypapers.ingest.hf_fields import hf_extras
 from dailypapers.ingest.normalize import clean_text, parse_moment, prose
 from dailypapers.store.records import ListingRecord, PaperRecord
 from dailypapers.timeutil import daily_date
@@ -95,6 +96,7 @@ def _api_record(item: dict[str, Any], zone: ZoneInfo) -> PaperRecord:
         upvotes=_upvotes(paper.get("upvotes")),
         source=SOURCE,
         listing=listing,
+        hf=hf_extras(item, paper),
     )
 
 

@@ -7,11 +7,13 @@ A bad line is reported with file:line and skipped; every good record is kept.
 
 from __future__ import annotations
 
+import re
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -28,6 +30,7 @@ from dailypapers.store.records import PaperRecord, UpsertResult
 from dailypapers.store.upsert import save_papers
 
 DEFAULT_BATCH_SIZE = 2000
+DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json(?:\.gz)?$")
 BOM = b"\xef\xbb\xbf"  # some editors start UTF-8 files with one
 # What reading a damaged file can raise (gzip cut short, bad CRC, I/O error).
 READ_ERRORS = (EOFError, OSError, zlib.error)
@@ -136,11 +139,26 @@ def import_files(
     progress = progress or Progress()
     summary = ImportSummary()
     started = time.perf_counter()
+    # A batch spans files: a directory of small day files is then a few large transactions
+    # (bulk: derived indexes catch up once) instead of one small one per file.
+    batch: list[PaperRecord] = []
     for item in planned:
         summary.files += 1
         _import_file(
-            store, item, zone, feature, max(1, batch_size), progress, summary, started, after_batch
+            store,
+            item,
+            zone,
+            feature,
+            max(1, batch_size),
+            progress,
+            summary,
+            started,
+            batch,
+            after_batch,
         )
+    if batch:
+        _flush(store, batch, summary, after_batch)
+        progress.advance(0, summary)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -154,13 +172,14 @@ def _import_file(
     progress: Progress,
     summary: ImportSummary,
     started: float,
+    batch: list[PaperRecord],
     after_batch: Callable[[UpsertResult], object] | None = None,
 ) -> None:
+    """Add the file's records to `batch`, saving it whenever it is full (the rest stays)."""
     path, fmt = item.path, item.format
     raw, stream = open_input(path)
     with raw, stream if stream is not raw else nullcontext():
         progress.start_file(path, path.stat().st_size if path.is_file() else 0)
-        batch: list[PaperRecord] = []
         for entry in _entries(path, fmt, stream, zone):
             if isinstance(entry, Problem):
                 summary.skipped += 1
@@ -171,11 +190,9 @@ def _import_file(
             batch.append(entry)
             if len(batch) >= batch_size:
                 _flush(store, batch, summary, after_batch)
-                batch = []
+                batch.clear()
                 summary.seconds = time.perf_counter() - started
                 progress.advance(_position(raw), summary)
-        if batch:
-            _flush(store, batch, summary, after_batch)
         summary.seconds = time.perf_counter() - started
         progress.advance(_position(raw), summary)
         progress.end_file(path, summary)
@@ -248,6 +265,7 @@ def _document_entries(
 
     index = 0
     items = iter_json_items(stream)
+    day = _day_of_file(path)
     while True:
         try:
             value = next(items)
@@ -260,11 +278,30 @@ def _document_entries(
             return
         index += 1
         try:
-            yield fmt.parse(value, zone)
+            record = fmt.parse(value, zone)
         except RECORD_ERRORS as exc:
             ident = _item_id(value)
             where = f"{path} item {index}" + (f" ({ident})" if ident else "")
             yield Problem(where, _reason(exc))
+            continue
+        if day is not None and record.hf is not None and record.listing is not None:
+            record.listing.date = day
+        yield record
+
+
+def _day_of_file(path: Path) -> date | None:
+    """The day a `/api/daily_papers?date=YYYY-MM-DD` answer saved as `YYYY-MM-DD.json` is for.
+
+    HF's day is the one asked for: older items were featured late the evening before (UTC), so
+    the day cannot be told from their times.
+    """
+    match = DAY_FILE.match(path.name)
+    if match is None:
+        return None
+    try:
+        return date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
 
 
 def _item_id(value: Any) -> str | None:

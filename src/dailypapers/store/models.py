@@ -268,3 +268,93 @@ class SavedPaper(Base):
         ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HfOrganization(Base):
+    """An organization a Hugging Face paper is credited to (HF's `organization`)."""
+
+    __tablename__ = "hf_organizations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)  # HF's unique handle
+    fullname: Mapped[str | None] = mapped_column(String(300))
+    avatar_url: Mapped[str | None] = mapped_column(String(500))
+    hf_id: Mapped[str | None] = mapped_column(String(40))
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # capture these values are from
+
+
+class HfUser(Base):
+    """A Hugging Face account: a daily-papers submitter or an author who claimed a paper."""
+
+    __tablename__ = "hf_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)  # HF username
+    fullname: Mapped[str | None] = mapped_column(String(300))
+    avatar_url: Mapped[str | None] = mapped_column(String(500))
+    hf_id: Mapped[str | None] = mapped_column(String(40))
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # capture these values are from
+
+
+class PaperHf(Base):
+    """What Hugging Face adds to a paper: AI summary, media, counts, submitter, organization.
+
+    Counts are captures taken at `counts_captured_at`; they never go down (see hf_extras).
+    """
+
+    __tablename__ = "paper_hf"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hf_organizations.id", ondelete="SET NULL"), index=True
+    )
+    submitter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hf_users.id", ondelete="SET NULL"), index=True
+    )
+    featured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # item `publishedAt`
+    title: Mapped[str | None] = mapped_column(Text)  # the item's title (may keep LaTeX)
+    submitted_on_daily_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    discussion_id: Mapped[str | None] = mapped_column(String(40))
+    ai_summary: Mapped[str | None] = mapped_column(Text)
+    ai_summary_model: Mapped[str | None] = mapped_column(String(200))
+    ai_keywords: Mapped[list[str] | None] = mapped_column(JSON)
+    thumbnail: Mapped[str | None] = mapped_column(String(500))
+    media_urls: Mapped[list[str] | None] = mapped_column(JSON)
+    github_stars: Mapped[int | None] = mapped_column(Integer)
+    num_comments: Mapped[int | None] = mapped_column(Integer)
+    upvotes: Mapped[int | None] = mapped_column(Integer)
+    counts_captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PaperAuthor(Base):
+    """A paper's author as HF lists it, in order, with the HF account that claimed it if any."""
+
+    __tablename__ = "paper_authors"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(String(300), index=True)  # folded: case and accents
+    hf_id: Mapped[str | None] = mapped_column(String(40))
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str | None] = mapped_column(String(40))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hf_users.id", ondelete="SET NULL"), index=True
+    )
+
+
+class PaperKeyword(Base):
+    """One of a paper's HF `ai_keywords`, folded for lookup (/keywords/{k})."""
+
+    __tablename__ = "paper_keywords"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    keyword: Mapped[str] = mapped_column(Text)
+    keyword_key: Mapped[str] = mapped_column(String(300), index=True)

@@ -26,6 +26,47 @@ class ListingRecord:
 
 
 @dataclass(slots=True)
+class HfAccount:
+    """A Hugging Face user or organization as an API item shows it."""
+
+    name: str
+    fullname: str | None = None
+    avatar_url: str | None = None
+    hf_id: str | None = None
+
+
+@dataclass(slots=True)
+class HfAuthor:
+    name: str
+    hf_id: str | None = None
+    hidden: bool = False
+    status: str | None = None
+    user: HfAccount | None = None
+
+
+@dataclass(slots=True)
+class HfExtras:
+    """What a Hugging Face API item adds to the paper (see store/hf_extras.py)."""
+
+    captured_at: datetime | None = None  # the newest moment the item speaks of
+    featured_at: datetime | None = None
+    title: str | None = None  # the item's own title (HF shows it)
+    submitted_on_daily_at: datetime | None = None
+    discussion_id: str | None = None
+    ai_summary: str | None = None
+    ai_summary_model: str | None = None
+    ai_keywords: list[str] | None = None
+    thumbnail: str | None = None
+    media_urls: list[str] | None = None
+    github_stars: int | None = None
+    num_comments: int | None = None
+    upvotes: int | None = None
+    submitter: HfAccount | None = None
+    organization: HfAccount | None = None
+    authors: list[HfAuthor] | None = None
+
+
+@dataclass(slots=True)
 class PaperRecord:
     """One paper as a source describes it. `None` means "this source does not say"."""
 
@@ -50,6 +91,7 @@ class PaperRecord:
     source: str | None = None
     submitted_by_id: int | None = None
     listing: ListingRecord | None = None
+    hf: HfExtras | None = None  # only from Hugging Face API items
 
 
 @dataclass(slots=True)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from dailypapers.arxiv_ids import abs_url, pdf_url
 from dailypapers.store.changes import next_change_seq
 from dailypapers.store.db import Store
+from dailypapers.store.hf_extras import merge_extras, save_hf_extras
 from dailypapers.store.models import DailyListing, Paper, PaperVersion
 from dailypapers.store.records import PaperRecord, UpsertResult, VersionRecord
 from dailypapers.timeutil import as_utc, utcnow
@@ -80,6 +81,7 @@ def _merge_duplicates(records: Sequence[PaperRecord]) -> list[PaperRecord]:
         merged.versions = merged.versions + [v for v in other.versions if v.version not in known]
         if first.listing is not None:
             merged.listing = first.listing
+        merged.hf = merge_extras(first.hf, record.hf)
         if record.upvotes is not None and first.upvotes is not None:
             merged.upvotes = max(record.upvotes, first.upvotes)
         by_id[record.arxiv_id] = merged
@@ -238,13 +240,14 @@ def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> UpsertRes
             result.new_rows[paper_id] = row
         result.new = len(new_rows)
 
+    hf_changed = save_hf_extras(session, records, paper_ids)  # HF's additions: their own tables
     updates: list[dict[str, Any]] = []
     version_rows: list[dict[str, Any]] = []
     listing_rows: list[dict[str, Any]] = []
     for record in records:
         paper_id = paper_ids[record.arxiv_id]
         current = existing.get(record.arxiv_id)
-        touched = False
+        touched = paper_id in hf_changed
         if current is not None:
             merged = _merged_row(current, record, now)
             if any(merged[name] != current[name] for name in COMPARED):

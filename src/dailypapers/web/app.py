@@ -44,6 +44,7 @@ ROUTERS: tuple[str, ...] = (
     "dailypapers.web.routes.community",
     "dailypapers.web.routes.api",
     "dailypapers.web.routes.feeds",
+    "dailypapers.web.routes.collections",  # before pages: /papers/{id}.md
     "dailypapers.web.routes.docs",
     "dailypapers.web.routes.pages",
 )

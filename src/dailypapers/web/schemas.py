@@ -9,12 +9,31 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
+class HfUser(BaseModel):
+    name: str = Field(description="HF username")
+    user: str = Field(description="HF username again (the key HF's client reads)")
+    fullname: str | None = None
+    avatarUrl: str | None = None
+    type: str | None = None
+
+
 class Author(BaseModel):
     name: str
+    hidden: bool = False
+    model_config = {"populate_by_name": True}
+    id_: str | None = Field(None, alias="_id", description="HF's author id")
+    status: str | None = None
+    user: HfUser | None = Field(None, description="the HF account that claimed this authorship")
 
 
-class Submitter(BaseModel):
+class Submitter(HfUser):
+    pass
+
+
+class Organization(BaseModel):
     name: str
+    fullname: str | None
+    avatar: str | None
 
 
 class Paper(BaseModel):
@@ -27,9 +46,17 @@ class Paper(BaseModel):
     version: int | None
     categories: list[str]
     upvotes: int = Field(description="imported count + votes cast on this site")
-    numComments: int
+    numComments: int = Field(description="comments on HF when captured + comments here")
     githubRepo: str | None
+    githubStars: int | None = Field(description="stars when last captured (countsCapturedAt)")
     projectPage: str | None
+    submittedOnDailyAt: str | None
+    discussionId: str | None
+    ai_summary: str | None = Field(description="HF's AI-written summary")
+    ai_summary_model: str | None
+    ai_keywords: list[str] | None
+    mediaUrls: list[str] | None
+    organization: Organization | None
     arxivUrl: str | None
     pdfUrl: str | None
     withdrawn: bool
@@ -41,8 +68,11 @@ class DailyPaper(BaseModel):
     date: str | None = Field(description="the day it was featured on, YYYY-MM-DD")
     title: str
     summary: str | None
+    thumbnail: str | None
+    mediaUrls: list[str] | None
     numComments: int
     submittedBy: Submitter | None
+    organization: Organization | None
 
 
 class Version(BaseModel):
@@ -53,7 +83,8 @@ class Version(BaseModel):
 class PaperDetail(Paper):
     doi: str | None
     journalRef: str | None
-    comments: str | None = Field(description="the authors' arXiv comments (pages, venue, …)")
+    arxivComments: str | None = Field(description="the authors' arXiv comments (pages, venue…)")
+    thumbnail: str | None
     license: str | None
     withdrawnAt: str | None
     featuredOn: str | None

@@ -94,8 +94,11 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
+# Thumbnails, avatars and media of Hugging Face papers are shown from HF's CDNs.
+HF_MEDIA = "https://huggingface.co https://*.huggingface.co"
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    f"img-src 'self' data: {HF_MEDIA}; media-src 'self' {HF_MEDIA}; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )

@@ -49,7 +49,20 @@ def iso(value: date | datetime | None) -> str:
     return "" if value is None else value.isoformat()
 
 
-env.filters.update(short_authors=short_authors, excerpt=excerpt, human_date=human_date, iso=iso)
+def compact(value: int | None) -> str:
+    """A count as HF shows it: 950, 1.2k, 12k."""
+    if value is None:
+        return ""
+    if value < 1000:
+        return str(value)
+    if value < 10_000:
+        return f"{value / 1000:.1f}".rstrip("0").rstrip(".") + "k"
+    return f"{value // 1000}k"
+
+
+env.filters.update(
+    short_authors=short_authors, excerpt=excerpt, human_date=human_date, iso=iso, compact=compact
+)
 env.globals.update(
     csrf_token=csrf_token,
     version=__version__,

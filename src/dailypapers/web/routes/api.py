@@ -41,6 +41,9 @@ def api_daily_papers(
     month: Annotated[
         str | None, Query(description="A month, YYYY-MM", max_length=40, examples=[MONTH])
     ] = None,
+    submitter: Annotated[
+        str | None, Query(description="Only papers this HF user submitted", max_length=120)
+    ] = None,
     p: Annotated[int, Query(ge=0, le=100_000, description="Page, 0-based")] = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="Items per page, 1-100")] = 50,
     sort: Annotated[
@@ -48,13 +51,15 @@ def api_daily_papers(
         Query(description="publishedAt (newest first), trending, or upvotes"),
     ] = "publishedAt",
 ) -> Response:
-    """Featured papers, each `{paper: {id, title, summary, authors, publishedAt, upvotes, …},
-    publishedAt, title, summary, numComments, submittedBy}`. Without date/week/month: every
-    featured paper, newest day first."""
+    """Featured papers in HF's shape, each `{paper: {id, title, summary, authors[{_id, name,
+    hidden, user?}], publishedAt, submittedOnDailyAt, upvotes, discussionId, githubRepo,
+    githubStars, projectPage, ai_summary, ai_keywords, mediaUrls, organization, …}, publishedAt,
+    title, summary, thumbnail, mediaUrls, numComments, submittedBy, organization}`. Without
+    date/week/month: every featured paper, newest day first."""
     period = requested_period(date, week, month)
     # Encoded once (orjson) and kept with the anonymous listings for a few seconds.
     body = request.app.state.listings.get_or_build(
-        ("api", period, p, limit, sort),
+        ("api", period, p, limit, sort, submitter),
         lambda: orjson.dumps(
             daily_papers(
                 session,
@@ -63,6 +68,7 @@ def api_daily_papers(
                 limit=limit,
                 sort=sort,
                 trending_cache=request.app.state.trending,
+                submitter=submitter,
             )
         ),
     )

@@ -129,6 +129,10 @@ def paper_page(
     user: OptionalUser,
     arxiv_id: Annotated[str, Path(description="arXiv id or URL", examples=[PAPER_ID])],
 ) -> Response:
+    if "text/markdown" in request.headers.get("accept", ""):
+        from dailypapers.web.routes.collections import paper_as_markdown
+
+        return paper_as_markdown(request, session, arxiv_id)
     try:
         detail = paper_detail(session, arxiv_id, viewer=user)
     except NotFound as exc:

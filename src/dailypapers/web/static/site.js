@@ -44,3 +44,13 @@
     }
   }, true);
 })();
+
+// Thumbnails and avatars come from HF's CDNs: one that cannot load leaves its tidy fallback.
+(function () {
+  "use strict";
+  function failed(img) { img.classList.add("failed"); }
+  document.querySelectorAll("img[data-fallback]").forEach(function (img) {
+    if (img.complete && img.naturalWidth === 0) failed(img);
+    else img.addEventListener("error", function () { failed(img); });
+  });
+})();
