@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "web")]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "web")]  # support/, test_hf_client
 
 
 def main() -> None:
@@ -46,7 +46,7 @@ def main() -> None:
         print(f"{run} import: {summary.line()} [{took:.2f} s wall]")
     store.dispose()
 
-    from browser_support import free_port, running_site
+    from support.browser import free_port, running_site
     from huggingface_hub import HfApi
     from test_hf_client import check_same, source_items
 

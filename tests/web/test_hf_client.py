@@ -17,6 +17,7 @@ import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
+from dailypapers.ingest.normalize import prose
 from dailypapers.ingest.pipeline import import_files, plan_import
 from support.browser import free_port, running_site
 from support.cli import subprocess_env
@@ -28,6 +29,11 @@ def _moment(text: str) -> datetime:
 
 def _clean(text: str | None) -> str | None:
     return " ".join(text.split()) if text else None
+
+
+def _prose(text: str | None) -> str | None:
+    """A title or abstract as every importer keeps it: LaTeX decoded (`54.6\\%` -> `54.6%`)."""
+    return prose(text) if text else None
 
 
 def _week(day: str) -> str:
@@ -91,8 +97,8 @@ def check_same(info, occurrences: list[tuple[str, dict]], *, flat: bool = False)
     paper = newest["paper"]
     assert info.id == paper["id"]
     # A daily item has HF's item title; /api/papers/{id} has the paper's (they differ in LaTeX).
-    assert info.title in (newest["title"], _clean(paper["title"]))
-    assert info.summary == (_clean(paper["summary"]) or _clean(newest.get("summary")))
+    assert info.title in (newest["title"], _prose(paper["title"]))
+    assert info.summary == (_prose(paper["summary"]) or _prose(newest.get("summary")))
     assert info.published_at == _moment(paper["publishedAt"])
     assert (info.upvotes or 0) == max(o[1]["paper"]["upvotes"] for o in occurrences)
     assert info.comments == max(o[1].get("numComments", 0) for o in occurrences)

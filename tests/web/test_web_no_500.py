@@ -53,7 +53,7 @@ def test_out_of_range_dates_are_a_clear_4xx(raw_client, path):
 
 def test_feeds_drop_characters_xml_cannot_hold(raw_client):
     import feedparser
-    from web_support import FRIDAY, paper_record
+    from support.web import FRIDAY, paper_record
 
     from dailypapers.store.upsert import save_papers
 

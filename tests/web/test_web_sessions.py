@@ -58,11 +58,11 @@ def test_signup_logs_in_with_a_current_session(app, client):
 
 
 def test_user_password_command_logs_the_user_out(app, client, settings, monkeypatch):
-    from dailypapers import cli
+    from dailypapers import cli, cli_support
 
     make_user(app.state.store, "dave")
     log_in(client, "dave")
-    monkeypatch.setattr(cli, "settings", lambda: settings)
+    monkeypatch.setattr(cli_support, "settings", lambda: settings)
     cli._register()
     result = CliRunner().invoke(
         cli.app, ["user", "password", "dave", "--password-stdin"], input="another password\n"

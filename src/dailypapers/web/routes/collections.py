@@ -13,9 +13,10 @@ from dailypapers.feed.collections import Kind, collection
 from dailypapers.feed.paper_markdown import paper_markdown
 from dailypapers.feed.papers import paper_detail
 from dailypapers.web.deps import OptionalUser, SessionDep
-from dailypapers.web.feeds import base_url, render_feed
+from dailypapers.web.feeds import render_feed
 from dailypapers.web.json_feed import json_feed
 from dailypapers.web.templating import render
+from dailypapers.web.urls import absolute_url, site_root
 
 router = APIRouter(include_in_schema=False)
 
@@ -91,16 +92,17 @@ def collection_feed(
     """The newest (or most upvoted) papers of a collection as RSS, Atom or JSON Feed 1.1."""
     found = collection(session, PLURAL[plural], name, sort=sort, limit=FEED_SIZE)
     cards = load_cards(session, found.ids.paper_ids)
-    site = base_url(request)
+    site = site_root(request)
     title = f"Daily Papers: {found.title} ({found.kind})"
     home = f"{site}/{plural}/{quote(found.key, safe='')}"
+    page = home.removeprefix(site)
     if kind == "json":
-        return json_feed(cards, title=title, link=str(request.url), home=home, site=site)
-    return render_feed(cards, kind, title=title, link=str(request.url), site=site)
+        return json_feed(cards, title=title, link=absolute_url(request), home=home, site=site)
+    return render_feed(cards, kind, title=title, link=absolute_url(request), site=site, page=page)
 
 
 @router.get("/papers/{arxiv_id:path}.md")
 def paper_as_markdown(request: Request, session: SessionDep, arxiv_id: str) -> Response:
     detail = paper_detail(session, arxiv_id)
-    text = paper_markdown(detail, site=base_url(request))
+    text = paper_markdown(detail, site=site_root(request))
     return Response(text, media_type="text/markdown; charset=utf-8")
