@@ -46,9 +46,10 @@ def main() -> None:
         print(f"{run} import: {summary.line()} [{took:.2f} s wall]")
     store.dispose()
 
-    from support.browser import free_port, running_site
     from huggingface_hub import HfApi
     from test_hf_client import check_same, source_items
+
+    from support.browser import free_port, running_site
 
     source = source_items(args.folder)
     month = {pid: occ for pid, occ in source.items() if occ[0][0].startswith(args.month)}

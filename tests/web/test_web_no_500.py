@@ -53,9 +53,9 @@ def test_out_of_range_dates_are_a_clear_4xx(raw_client, path):
 
 def test_feeds_drop_characters_xml_cannot_hold(raw_client):
     import feedparser
-    from support.web import FRIDAY, paper_record
 
     from dailypapers.store.upsert import save_papers
+    from support.web import FRIDAY, paper_record
 
     app, client = raw_client
     record = paper_record("2501.09999", FRIDAY, 1000, "Bell\x07 and \x0bvertical tab\ufffe")
