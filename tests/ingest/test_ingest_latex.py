@@ -77,3 +77,12 @@ def test_real_snapshot_records_keep_their_math(settings, store, sample_data):
     for arxiv_id in with_math:  # every inline formula is still there, as written
         assert stored[arxiv_id].count("$") == raw[arxiv_id]["abstract"].count("$"), arxiv_id
     assert not any("\\%" in text or "--" in text for text in stored.values() if text)
+
+
+def test_argument_less_macros_are_decoded_and_odd_ones_never_raise():
+    from dailypapers.ingest.normalize import prose
+
+    assert prose(r"a \pi meson and \ldots more") == "a π meson and … more"
+    # Macros whose text needs arguments they were not given are kept, never an exception.
+    for text in (r"see \href here", r"\url and \cite", r"\frac half", r"x \\ y \verb"):
+        assert prose(text)

@@ -96,6 +96,43 @@ def _known_macro(name: str) -> bool:
     return get_default_latex_context_db().get_macro_spec(name) is not None
 
 
+@lru_cache(maxsize=4096)
+def _plain_macro_text(name: str) -> str | None:
+    """What an argument-less text macro (`\\pi`, `\\ldots`, `\\LaTeX`) reads as, else None."""
+    from pylatexenc.latexwalker import get_default_latex_context_db
+
+    if not _known_macro(name):
+        return None
+    spec = get_default_latex_context_db().get_macro_spec(name)
+    if spec is not None and getattr(spec.args_parser, "argspec", ""):
+        return None  # takes arguments (`\\cite{…}`, `\\url{…}`): pylatexenc's whole parse
+    try:
+        return _latex().latex_to_text(f"\\{name}{{}}")  # type: ignore[attr-defined]
+    except Exception:  # a macro whose text needs arguments the walker does not know of
+        return None
+
+
+_PLAIN_MACRO = re.compile(r"\\([A-Za-z]+)(?![A-Za-z])(?:\{\})?")
+
+
+def _plain_macros(text: str) -> str:
+    """Argument-less macros replaced one by one (cached): the usual rest of an abstract's LaTeX
+    (`\\pi`, `\\sim`, `\\ldots`), so pylatexenc's ~5 ms parse only sees macros with arguments."""
+
+    def replace(match: re.Match[str]) -> str:
+        plain = _plain_macro_text(match.group(1))
+        return match.group(0) if plain is None else plain
+
+    return _PLAIN_MACRO.sub(replace, text)
+
+
+def _only_unknown_macros(text: str) -> bool:
+    """Every macro left is one pylatexenc does not know (so it would keep them as written)."""
+    names = _NAMED_MACRO.findall(text)
+    rest = _MACRO.sub("", _NAMED_MACRO.sub("", text))
+    return "\\" not in rest and all(not _known_macro(name) for name, _ in names)
+
+
 def _keep_unknown(match: re.Match[str]) -> str:
     name, space = match.groups()
     if not _known_macro(name):
@@ -135,6 +172,9 @@ def _prose_segment(text: str) -> str:
     text = _STYLE.sub(r"\1", text)
     text = _BRACED_WORD.sub(r"\1", text)
     if "\\" not in text or not _MACRO.search(text):
+        return text
+    text = _BRACED_WORD.sub(r"\1", _plain_macros(text))
+    if "\\" not in text or not _MACRO.search(text) or _only_unknown_macros(text):
         return text
     guarded = _BARE_SPECIALS.sub(r"\\\1", text).replace("~", _TILDE)
     # A macro pylatexenc does not know (an author's own `\\aka`) would vanish: keep it as written.
