@@ -17,13 +17,13 @@ from dailypapers.config import Settings
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _json_dumps(value: object) -> str:
+def json_dumps(value: object) -> str:
     # Keep non-ASCII as is: PostgreSQL's full-text column reads the JSON text of the authors, and
     # "Bal\u00e1zs" (an escape) would not match a search for "Balázs".
     return orjson.dumps(value).decode()
 
 
-_JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+_JSON = {"json_serializer": json_dumps, "json_deserializer": orjson.loads}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
