@@ -17,6 +17,7 @@ from dailypapers.digest import outbox_cli
 from dailypapers.errors import is_disk_full
 from dailypapers.ingest import cli as ingest_cli
 from dailypapers.ingest import harvest_cli
+from dailypapers.jobs import cli as jobs_cli
 from dailypapers.jobs import follow
 from dailypapers.search import cli as search_cli
 from dailypapers.search import index_cli
@@ -127,7 +128,16 @@ def serve(
     )
 
 
-for area in (ingest_cli, digest_cli, outbox_cli, accounts_cli, harvest_cli, index_cli, search_cli):
+for area in (
+    ingest_cli,
+    digest_cli,
+    outbox_cli,
+    accounts_cli,
+    harvest_cli,
+    index_cli,
+    search_cli,
+    jobs_cli,
+):
     app.add_typer(area.app)
 
 

@@ -62,10 +62,24 @@ class Settings(BaseSettings):
     # three times it) and do not retry; batch harvests keep their patient timeout and retries.
     submit_timeout: float = Field(default=3.0, gt=0, validation_alias="DAILYPAPERS_SUBMIT_TIMEOUT")
     # Requests per minute: log-in/sign-up attempts per client address, and writes (votes,
-    # comments, submissions) per user. Counted in each server process.
+    # comments, submissions) per user. Counted in the server process on SQLite, in the database
+    # (shared by every process on every machine) on PostgreSQL.
     rate_limit_auth: int = Field(default=10, ge=1, validation_alias="DAILYPAPERS_RATE_LIMIT_AUTH")
     rate_limit_writes: int = Field(
         default=30, ge=1, validation_alias="DAILYPAPERS_RATE_LIMIT_WRITES"
+    )
+
+    # `dailypapers worker` (jobs/worker.py): a claimed job's lease (renewed every third of it
+    # while the job runs; a killed worker's job is claimed again once it runs out), how often an
+    # idle worker polls, and the index catch-up's period in minutes (0: none).
+    worker_lease_seconds: float = Field(
+        default=60.0, gt=0, validation_alias="DAILYPAPERS_WORKER_LEASE_SECONDS"
+    )
+    worker_poll_seconds: float = Field(
+        default=5.0, gt=0, validation_alias="DAILYPAPERS_WORKER_POLL_SECONDS"
+    )
+    worker_index_minutes: int = Field(
+        default=10, ge=0, validation_alias="DAILYPAPERS_WORKER_INDEX_MINUTES"
     )
 
     # Semantic search: which shipped model embeds papers (auto: MiniLM below 50k papers, the

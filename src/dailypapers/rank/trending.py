@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -68,19 +69,29 @@ def trending(
 class TrendingCache:
     """The default trending list, kept for CACHE_SECONDS per process; votes here clear it."""
 
-    def __init__(self, seconds: float = CACHE_SECONDS) -> None:
+    def __init__(
+        self, seconds: float = CACHE_SECONDS, *, version: Callable[[], int] | None = None
+    ) -> None:
         self.seconds = seconds
+        self.version = version  # as in feed/cache.py: votes in any process outdate the copy
         self._lock = threading.Lock()
         self._value: tuple[list[int], list[float]] | None = None
         self._at = 0.0
+        self._built_at_version = 0
 
     def get(self, session: Session) -> tuple[list[int], list[float]]:
+        current = self.version() if self.version is not None else 0
         with self._lock:
-            if self._value is not None and time.monotonic() - self._at < self.seconds:
+            if (
+                self._value is not None
+                and time.monotonic() - self._at < self.seconds
+                and self._built_at_version == current
+            ):
                 return self._value
         value = trending(session)
         with self._lock:
             self._value, self._at = value, time.monotonic()
+            self._built_at_version = current
         return value
 
     def clear(self) -> None:

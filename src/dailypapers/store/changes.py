@@ -59,3 +59,23 @@ def record_applied(session: Session, name: str, seq: int) -> None:
             set_={"applied_seq": statement.excluded.applied_seq, "updated_at": utcnow()},
         )
     )
+
+
+SITE = "site"
+
+
+def site_version(session: Session) -> int:
+    """The site's version: bumped after every write that changes what a page shows."""
+    value = session.scalar(select(ChangeCounter.value).where(ChangeCounter.name == SITE))
+    return int(value or 0)
+
+
+def bump_site_version(session: Session) -> None:
+    """Tell every process's page cache that what it holds is older than the database."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ChangeCounter).values(name=SITE, value=1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ChangeCounter.name], set_={"value": ChangeCounter.value + 1}
+        )
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,10 @@ from dailypapers import __version__
 from dailypapers.config import Settings, get_settings
 from dailypapers.feed.cache import TTLCache
 from dailypapers.rank.trending import TrendingCache
-from dailypapers.store.db import open_store
+from dailypapers.store.changes import site_version
+from dailypapers.store.db import Store, open_store
 from dailypapers.web import errors
-from dailypapers.web.ratelimit import SlidingWindowLimiter
+from dailypapers.web.ratelimit import SharedLimiter, SlidingWindowLimiter
 from dailypapers.web.security import (
     AllowedHostsMiddleware,
     HeadAsGetMiddleware,
@@ -58,6 +60,11 @@ class CachedStaticFiles(StaticFiles):
         response = super().file_response(*args, **kwargs)
         response.headers.setdefault("Cache-Control", "public, max-age=86400")
         return response
+
+
+def _site_version(store: Store) -> int:
+    with store.session() as session:
+        return site_version(session)
 
 
 def _include_routers(app: FastAPI) -> None:
@@ -109,10 +116,18 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.start_schedule = start_schedule
-    app.state.auth_limiter = SlidingWindowLimiter(settings.rate_limit_auth, 60)
-    app.state.write_limiter = SlidingWindowLimiter(settings.rate_limit_writes, 60)
-    app.state.trending = TrendingCache()
-    app.state.listings = TTLCache()  # anonymous listings and API pages, a few seconds
+    if store.is_sqlite:  # one process serves a SQLite site: counting in memory is enough
+        app.state.auth_limiter = SlidingWindowLimiter(settings.rate_limit_auth, 60)
+        app.state.write_limiter = SlidingWindowLimiter(settings.rate_limit_writes, 60)
+        version = None
+    else:  # any number of processes on any number of machines behave as one site
+        app.state.auth_limiter = SharedLimiter(store, settings.rate_limit_auth, 60)
+        app.state.write_limiter = SharedLimiter(store, settings.rate_limit_writes, 60)
+        version = partial(_site_version, store)
+    app.state.trending = TrendingCache(version=version)
+    # Anonymous listings and API pages, a few seconds (and, on PostgreSQL, only while no
+    # process has written since).
+    app.state.listings = TTLCache(version=version)
 
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.base_url.startswith("https://"))
     app.add_middleware(

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dailypapers.config import Settings
 from dailypapers.errors import DailyPapersError, Forbidden
+from dailypapers.store.changes import bump_site_version
 from dailypapers.store.db import Store
 from dailypapers.store.models import User
 
@@ -120,9 +121,17 @@ AdminUser = Annotated[User, Depends(get_admin)]
 
 
 def data_changed(app: FastAPI) -> None:
-    """Forget this process's cached listings and trending after a write (vote, comment, …)."""
+    """Forget cached listings and trending after a committed write (vote, comment, …).
+
+    This process drops its copies; on PostgreSQL the site version is bumped too, so every
+    other process's copies are outdated at their next read (feed/cache.py).
+    """
     app.state.trending.clear()
     app.state.listings.clear()
+    store = app.state.store
+    if not store.is_sqlite:
+        with store.session() as session:
+            bump_site_version(session)
 
 
 def client_address(request: Request) -> str:
