@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     worker_index_minutes: int = Field(
         default=10, ge=0, validation_alias="DAILYPAPERS_WORKER_INDEX_MINUTES"
     )
+    # false: a worker only runs what `dailypapers worker enqueue` queued (no scheduled slots).
+    worker_schedule: bool = Field(default=True, validation_alias="DAILYPAPERS_WORKER_SCHEDULE")
 
     # Semantic search: which shipped model embeds papers (auto: MiniLM below 50k papers, the
     # static fast path above), and the largest saved batch embedded inline (bigger batches,

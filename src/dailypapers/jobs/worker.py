@@ -160,7 +160,7 @@ def run_worker(
     lease, poll = settings.worker_lease_seconds, settings.worker_poll_seconds
     ran = 0
     while not stop.is_set():
-        for job, slot in due_slots(settings):
+        for job, slot in due_slots(settings) if settings.worker_schedule else ():
             queue.announce(store, job, slot)
         while not stop.is_set() and run_one(store, owner, lease) is not None:
             ran += 1
