@@ -10,8 +10,8 @@ from dailypapers.accounts.users import create_user
 from dailypapers.digest import subscriptions as subs
 from dailypapers.digest.send import DigestRun
 from dailypapers.digest.transport import SMTPTransport
-from dailypapers.rank.recommend import recommend
 from dailypapers.library.saved import set_saved
+from dailypapers.rank.recommend import recommend
 from dailypapers.store.models import Paper, Upvote
 from support.digest_data import NEXT_MON, seed_papers
 from support.smtp_sink import SmtpSink, sink_url, start_sink

@@ -10,7 +10,6 @@ from bibtexparser import model
 
 from dailypapers.library.citation import Citation
 
-MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 # Characters LaTeX would read as commands (each is replaced on its own, never twice).
 ESCAPES = [
     ("\\", "\\textbackslash{}"),
@@ -43,23 +42,21 @@ def _name(family: str, given: str) -> str:
 
 
 def entry(citation: Citation) -> model.Entry:
+    """One @misc entry; bibtexparser's writer puts each value in braces itself."""
     paper = citation.paper
-    fields = [("title", "{{" + escape(paper.title) + "}}")]
+    # An inner pair keeps the title's capitals as written (BibTeX styles lower-case it).
+    fields = [("title", "{" + escape(paper.title) + "}")]
     if citation.names:
-        fields.append(("author", "{" + " and ".join(_name(f, g) for f, g in citation.names) + "}"))
+        fields.append(("author", " and ".join(_name(f, g) for f, g in citation.names)))
     if citation.year:
-        fields.append(("year", "{" + str(citation.year) + "}"))
-        fields.append(("month", MONTHS[paper.published_at.month - 1]))
-    fields += [
-        ("eprint", "{" + paper.arxiv_id + "}"),
-        ("archivePrefix", "{arXiv}"),
-    ]
+        fields.append(("year", str(citation.year)))
+    fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv")]
     if citation.primary_class:
-        fields.append(("primaryClass", "{" + escape(citation.primary_class) + "}"))
-    fields.append(("doi", "{" + escape(citation.doi) + "}"))
-    fields.append(("url", "{" + citation.url + "}"))
+        fields.append(("primaryClass", escape(citation.primary_class)))
+    fields.append(("doi", escape(citation.doi)))
+    fields.append(("url", citation.url))
     if paper.journal_ref:
-        fields.append(("note", "{" + escape(paper.journal_ref) + "}"))
+        fields.append(("note", escape(paper.journal_ref)))
     return model.Entry("misc", citation.key, [model.Field(k, v) for k, v in fields])
 
 

@@ -74,7 +74,8 @@ def base_key(paper: Paper) -> str:
     family = re.sub(r"[^a-z0-9]", "", ascii_fold(family).lower()) or "anon"
     year = str(paper.published_at.year) if paper.published_at else ""
     words = re.findall(r"[a-z0-9]+", ascii_fold(paper.title or "").lower())
-    first = next((w for w in words if w not in SKIP), words[0] if words else "")
+    # the first word that starts with a letter (a number after the year would read as one)
+    first = next((w for w in words if w not in SKIP and w[0].isalpha()), words[0] if words else "")
     return f"{family}{year}{first}"
 
 

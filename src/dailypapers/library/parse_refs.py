@@ -24,6 +24,7 @@ _ARXIV_IN_TEXT = re.compile(
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)")
 RIS_TAG = re.compile(r"^([A-Z][A-Z0-9])  -( (.*))?$")
+RIS_COUNTER = re.compile(r"^\d+\.$")
 
 
 @dataclass(slots=True)
@@ -109,6 +110,8 @@ def parse_ris(text: str) -> list[Reference]:
         if not line:
             continue
         match = RIS_TAG.match(line)
+        if not match and RIS_COUNTER.match(line) and start is None:
+            continue  # "1." before a record, as rispy and some tools write
         if not match:
             if start is not None and fields:  # a wrapped value continues the last tag
                 continue

@@ -35,5 +35,12 @@ def record(citation: Citation) -> dict:
     return entry
 
 
+class _Writer(rispy.RisWriter):
+    """rispy's writer without its "1." line before each record (Zotero writes none)."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
 def to_ris(cites: Iterable[Citation]) -> str:
-    return rispy.dumps([record(c) for c in cites])
+    return rispy.dumps([record(c) for c in cites], implementation=_Writer)
