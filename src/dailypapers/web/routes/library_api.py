@@ -131,7 +131,8 @@ def _shape(request: Request, session: Session, found: LibraryCollection, viewer,
 
 @router.get("/collections", responses={200: {"model": list[Collection]}, **ERRORS})
 def api_list(request: Request, session: SessionDep, user: RequiredUser) -> Response:
-    """Your collections and those shared with you (without their papers)."""
+    """Your collections ("Saved for later" first) and those shared with you (no papers)."""
+    lib.default_collection(session, user.id)
     found = lib.owned_and_shared(session, user)
     return JSONResponse([_shape(request, session, c, user, False) for c in found])
 
