@@ -32,9 +32,7 @@ def _collections(request: Request, session, user_id: int) -> list[tuple[int, str
         shared = select(LibraryEditor.collection_id).where(LibraryEditor.user_id == user_id)
         rows = session.execute(
             select(LibraryCollection.id, LibraryCollection.title)
-            .where(
-                (LibraryCollection.owner_id == user_id) | LibraryCollection.id.in_(shared)
-            )
+            .where((LibraryCollection.owner_id == user_id) | LibraryCollection.id.in_(shared))
             .order_by(LibraryCollection.is_default.desc(), LibraryCollection.id)
         ).all()
         cached = request.state.library_collections = [(r.id, r.title) for r in rows]
