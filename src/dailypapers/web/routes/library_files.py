@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dailypapers.errors import InvalidInput
+from dailypapers.errors import BadQuery, InvalidInput
 from dailypapers.feed.api import requested_period
 from dailypapers.feed.cards import load_cards
 from dailypapers.feed.papers import get_paper
@@ -23,10 +23,17 @@ from dailypapers.rank.recommend import for_you
 from dailypapers.search.query import MAX_QUERY_CHARS
 from dailypapers.search.service import search_papers
 from dailypapers.store.models import Paper
-from dailypapers.web.deps import CurrentUser, OptionalUser, SessionDep, StoreDep, WriteLimit
+from dailypapers.web.deps import (
+    CurrentUser,
+    LoginRequired,
+    OptionalUser,
+    SessionDep,
+    StoreDep,
+    WriteLimit,
+)
 from dailypapers.web.feeds import render_feed
 from dailypapers.web.json_feed import json_feed
-from dailypapers.web.openapi_docs import DAY, FEED, JSON_ERROR, MONTH, PAPER_ID, WEEK
+from dailypapers.web.openapi_docs import DAY, FEED, HTML, MONTH, PAPER_ID, WEEK
 from dailypapers.web.templating import render
 from dailypapers.web.urls import absolute_url, site_root
 
@@ -39,13 +46,18 @@ EXPORT: dict[int | str, dict[str, Any]] = {
         "content": {
             "application/x-bibtex": FILE,
             "application/x-research-info-systems": FILE,
-            "application/vnd.citationstyles.csl+json": FILE,
+            "application/vnd.citationstyles.csl+json": {
+                "schema": {"type": "array", "items": {"type": "object"}}
+            },
+            **HTML,  # the log-in page, where "For you" redirects without a session
         },
     },
-    400: {"description": "A malformed date, week, month or query", **JSON_ERROR},
-    401: {"description": "Log in first (For you)", **JSON_ERROR},
-    404: {"description": "No such paper or collection", **JSON_ERROR},
-    422: {"description": "A parameter out of range", **JSON_ERROR},
+    # Files are asked for by browsers: errors are the error page, as for every page.
+    303: {"description": "To the log-in page (For you)"},
+    400: {"description": "A malformed date, week, month or query", "content": HTML},
+    401: {"description": "Log in first (asked for JSON)", "content": HTML},
+    404: {"description": "No such paper or collection", "content": HTML},
+    422: {"description": "A parameter out of range", "content": HTML},
 }
 ExportFormat = Annotated[
     Literal["bibtex", "ris", "csl"], Path(description="bibtex, ris or csl (CSL-JSON)")
@@ -111,7 +123,10 @@ def list_export(
     if q is not None:
         if any(v is not None for v in (date, week, month)):
             raise InvalidInput("give either q or one of date, week and month")
-        ids = [hit.paper_id for hit in search_papers(store, q, limit=100).hits]
+        try:
+            ids = [hit.paper_id for hit in search_papers(store, q, limit=100).hits]
+        except BadQuery as exc:  # an unclosed quote, a bad date: a 400 with the reason
+            raise InvalidInput(str(exc)) from None
         return _file(_papers(session, ids), fmt, "search")
     period = requested_period(date, week, month)
     if period is None:
@@ -121,12 +136,26 @@ def list_export(
 
 
 @router.get("/for-you/export/{fmt}", responses=EXPORT, summary="Your picks")
-def for_you_export(session: SessionDep, user: CurrentUser, fmt: ExportFormat) -> Response:
+def for_you_export(session: SessionDep, user: OptionalUser, fmt: ExportFormat) -> Response:
+    if user is None:  # checked here, so a bad format is a 422 before "log in first"
+        raise LoginRequired("log in to export your picks")
     picks, _ = for_you(session, user.id)
     return _file(_papers(session, picks.paper_ids), fmt, "for-you")
 
 
-@router.get("/feeds/library/{collection_id}.{kind}", responses=FEED, tags=["feeds"])
+COLLECTION_FEED: dict[int | str, dict[str, Any]] = {
+    **FEED,
+    200: {
+        "description": "RSS 2.0 (.rss), Atom (.atom) or JSON Feed 1.1 (.json)",
+        "content": {
+            **FEED[200]["content"],
+            "application/feed+json": {"schema": {"type": "object"}},
+        },
+    },
+}
+
+
+@router.get("/feeds/library/{collection_id}.{kind}", responses=COLLECTION_FEED, tags=["feeds"])
 def collection_feed(
     request: Request,
     session: SessionDep,
