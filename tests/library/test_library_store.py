@@ -18,6 +18,7 @@ from dailypapers.library.account import (
     tables_referencing_users,
     user_columns,
 )
+from dailypapers.library.editors import add_editor
 from dailypapers.library.saved import saved_papers, set_saved
 from dailypapers.library.tokens import create_token
 from dailypapers.store.db import alembic_config
@@ -66,7 +67,7 @@ def test_a_collection_keeps_order_notes_and_editors(store, papers):
 
         with pytest.raises(Forbidden):
             lib.add_paper(session, group, bob, session.get(Paper, papers["2501.00004"]))
-        lib.add_editor(session, group, alice, "BOB")  # user names match case-insensitively
+        add_editor(session, group, alice, "BOB")  # user names match case-insensitively
         lib.add_paper(session, group, bob, session.get(Paper, papers["2501.00004"]))
         lib.move_paper(session, group, bob, one, "down")
         assert [e.paper.arxiv_id for e in lib.entries(session, group)] == [
@@ -75,7 +76,7 @@ def test_a_collection_keeps_order_notes_and_editors(store, papers):
         with pytest.raises(Forbidden):  # an editor edits papers, not the collection itself
             lib.update_collection(session, group, bob, visibility="private")
         with pytest.raises(InvalidInput):
-            lib.add_editor(session, group, alice, "nobody-here")
+            add_editor(session, group, alice, "nobody-here")
         assert [c.title for c in lib.owned_and_shared(session, bob)] == ["Reading group"]
         assert lib.public_collections_with(session, one.id) == [group]
         with pytest.raises(NotFound):
@@ -143,7 +144,7 @@ def _seed_every_user_table(session, papers, alice: User, bob: User) -> dict[str,
     mine = lib.create_collection(session, alice, title="Mine")
     lib.add_paper(session, mine, alice, paper, note="my note")
     theirs = lib.create_collection(session, bob, title="Bob's group")
-    lib.add_editor(session, theirs, bob, "alice")
+    add_editor(session, theirs, bob, "alice")
     lib.add_paper(session, theirs, alice, session.get(Paper, papers["2501.00002"]))
     reading.set_state(session, alice.id, paper.id, "read", True)
     create_token(session, alice, "script")

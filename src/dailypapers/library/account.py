@@ -8,6 +8,7 @@ On top of the raw rows come the readable parts: profile and collections with the
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -91,8 +92,6 @@ def _deleted_user(session: Session) -> User:
     found = session.scalar(select(User).where(User.username == DELETED_USER))
     if found is None:
         # A random password nobody knows: the account exists only to own what was kept.
-        import secrets
-
         found = User(username=DELETED_USER, password_hash=hash_password(secrets.token_hex(32)))
         session.add(found)
         session.flush()

@@ -1,7 +1,8 @@
 """User collections: named, ordered lists of papers with notes, shared with co-editors.
 
 Every user has one default collection ("Saved for later", the /saved page), made on first use.
-Who may do what: the owner everything; a co-editor adds, removes, orders and notes papers;
+Who may do what (co-editors: library/editors.py): the owner everything; a co-editor adds,
+removes, orders and notes papers;
 anyone may read a public or unlisted collection (an unlisted one only by its share key);
 a private one is its owner's and its editors' only. The caller's transaction commits.
 """
@@ -292,44 +293,6 @@ def move_paper(
     collection.updated_at = utcnow()
 
 
-def add_editor(session: Session, collection: LibraryCollection, owner: User, username: str) -> User:
-    """Share the collection with another user of the site as a co-editor."""
-    require_owner(collection, owner)
-    name = (username or "").strip()
-    other = session.scalar(select(User).where(func.lower(User.username) == name.lower()))
-    if other is None or name == "":
-        raise InvalidInput(f"no user named {name[:40]!r}")
-    if other.id == owner.id:
-        raise InvalidInput("you own this collection already")
-    if session.get(LibraryEditor, (collection.id, other.id)) is None:
-        session.add(LibraryEditor(collection_id=collection.id, user_id=other.id))
-    return other
-
-
-def remove_editor(
-    session: Session, collection: LibraryCollection, user: User, editor_id: int
-) -> None:
-    """The owner takes an editor off; an editor may leave on their own."""
-    if user.id != editor_id:
-        require_owner(collection, user)
-    session.execute(
-        delete(LibraryEditor).where(
-            LibraryEditor.collection_id == collection.id, LibraryEditor.user_id == editor_id
-        )
-    )
-
-
-def editors(session: Session, collection: LibraryCollection) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .join(LibraryEditor, LibraryEditor.user_id == User.id)
-            .where(LibraryEditor.collection_id == collection.id)
-            .order_by(User.username)
-        )
-    )
-
-
 def public_collections_with(session: Session, paper_id: int) -> list[LibraryCollection]:
     """The public collections a paper is in ("in 3 collections" on its page)."""
     return list(
@@ -340,19 +303,3 @@ def public_collections_with(session: Session, paper_id: int) -> list[LibraryColl
             .order_by(LibraryCollection.updated_at.desc())
         )
     )
-
-
-def containing(session: Session, user: User, paper_ids: Sequence[int]) -> dict[int, set[int]]:
-    """For each paper, which of the user's (own or shared) collections hold it."""
-    if not paper_ids:
-        return {}
-    ids = [c.id for c in owned_and_shared(session, user)]
-    rows = session.execute(
-        select(LibraryItem.paper_id, LibraryItem.collection_id).where(
-            LibraryItem.collection_id.in_(ids), LibraryItem.paper_id.in_(paper_ids)
-        )
-    )
-    found: dict[int, set[int]] = {}
-    for paper_id, collection_id in rows:
-        found.setdefault(paper_id, set()).add(collection_id)
-    return found

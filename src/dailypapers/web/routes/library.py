@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from dailypapers.feed.cards import load_cards
 from dailypapers.feed.papers import get_paper
 from dailypapers.library import collections as lib
+from dailypapers.library import editors as sharing
 from dailypapers.library import reading
 from dailypapers.web.deps import CurrentUser, OptionalUser, SessionDep, WriteLimit
 from dailypapers.web.errors import wants_json
@@ -87,7 +88,7 @@ def collection_page(
         "notes": notes,
         "can_edit": can_edit,
         "is_owner": user is not None and found.owner_id == user.id,
-        "editors": lib.editors(session, found) if can_edit else [],
+        "editors": sharing.editors(session, found) if can_edit else [],
         "key": key if found.visibility == "unlisted" and key == found.share_key else "",
         "active": "library",
     }
@@ -192,7 +193,7 @@ def share(
 ) -> Response:
     """Share the collection with another user of the site, who may then edit it."""
     found = lib.readable(session, collection_id, user)
-    lib.add_editor(session, found, user, username)
+    sharing.add_editor(session, found, user, username)
     session.commit()
     return RedirectResponse(f"/library/{found.id}#editors", status_code=303)
 
@@ -209,7 +210,7 @@ def unshare(
     editor_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> Response:
     found = lib.readable(session, collection_id, user)
-    lib.remove_editor(session, found, user, editor_id)
+    sharing.remove_editor(session, found, user, editor_id)
     session.commit()
     target = f"/library/{found.id}#editors" if editor_id != user.id else "/library"
     return RedirectResponse(target, status_code=303)
