@@ -16,6 +16,7 @@ AREAS = (
     "feed",
     "ingest",
     "jobs",
+    "library",
     "rank",
     "search",
     "store",

@@ -10,8 +10,9 @@ from dailypapers.accounts.users import create_user
 from dailypapers.digest import subscriptions as subs
 from dailypapers.digest.send import DigestRun
 from dailypapers.digest.transport import SMTPTransport
+from dailypapers.library.saved import set_saved
 from dailypapers.rank.recommend import recommend
-from dailypapers.store.models import SavedPaper, Upvote
+from dailypapers.store.models import Paper, Upvote
 from support.digest_data import NEXT_MON, seed_papers
 from support.smtp_sink import SmtpSink, sink_url, start_sink
 
@@ -23,7 +24,8 @@ def reader(store, ids, upvoted=(), saved=(), email=None) -> int:
         user = create_user(session=session, username="reader", password="password123", email=email)
         session.flush()
         session.add_all(Upvote(user_id=user.id, paper_id=ids[a]) for a in upvoted)
-        session.add_all(SavedPaper(user_id=user.id, paper_id=ids[a]) for a in saved)
+        for a in saved:  # saved for later: the default collection (library/saved.py)
+            set_saved(session, user, session.get(Paper, ids[a]), True)
         return user.id
 
 

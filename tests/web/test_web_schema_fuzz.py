@@ -33,13 +33,15 @@ def test_every_get_route_is_in_the_schema_with_its_media_type(fuzz_app):
     for path in ("/feeds/daily.{kind}", "/feeds/search.{kind}"):
         feed = paths[path]["get"]["responses"]["200"]["content"]
         assert set(feed) == {"application/rss+xml", "application/atom+xml"}, path
-    assert not any("post" in ops for ops in paths.values())  # forms are no API
+    # forms are no API: the only POSTs documented are the JSON API's (collections)
+    assert all(path.startswith("/api/") for path, ops in paths.items() if "post" in ops)
     assert len(paths) >= 30
 
 
 def test_schema_fuzz_finds_no_server_error_and_no_schema_violation(fuzz_app):
     outcome = fuzz(schema_of(fuzz_app), max_examples=6)
     assert not outcome.failures, "\n\n".join(f"{k}:\n{v}" for k, v in outcome.failures.items())
-    assert len(outcome.requests) == len(fuzz_app.openapi()["paths"])  # every operation ran
+    operations = sum(len(ops) for ops in fuzz_app.openapi()["paths"].values())
+    assert len(outcome.requests) == operations  # every operation ran
     assert not [status for status in outcome.statuses if status >= 500]
     assert outcome.statuses[200] > 0  # the examples reached real papers

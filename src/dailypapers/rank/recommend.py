@@ -1,187 +1,34 @@
-"""Recommendations learned from what a user upvoted and saved, each saying why.
+"""Recommendations learned from what a user upvoted, saved, collected and read, each saying why.
 
 As arxiv-sanity-lite does for a tag, a linear SVM is fitted per user over tf-idf features of
-titles and abstracts: the user's papers are the positives, a fixed random sample of the corpus
-the negatives. Candidates are ranked by the SVM's margin. Every pick carries two reasons:
-the nearest paper the user upvoted or saved (cosine over the same features), and the words
-whose weight × presence pushed the paper up most. The "For you" page and the digests call the
-same `Recommender.rank`, so they agree.
-
-The vocabulary is fitted once on the most recent CORPUS_LIMIT papers and kept in memory per
-database until papers change (their count or newest `modified_at`); older papers a user liked
-are vectorised on demand, so the cost does not grow with the archive.
+titles and abstracts (rank/features.py): the user's papers are the positives (rank/signals.py);
+a fixed random sample of the corpus, and every paper the user marked "not interested" (weighted
+more), the negatives. Candidates are ranked by the SVM's margin; papers marked not interested
+are never candidates. Every pick carries two reasons: the nearest paper the user liked (cosine
+over the same features), and the words whose weight × presence pushed the paper up most. The
+"For you" page and the digests call the same `Recommender.rank`, so they agree.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
-
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dailypapers.store.models import Paper, SavedPaper, Upvote
+from dailypapers.rank.features import Features, load_features
+from dailypapers.rank.reasons import Reason, Recommendations
+from dailypapers.rank.signals import liked_papers, not_interested
+from dailypapers.store.models import Paper
 
-CORPUS_LIMIT = 20_000
+__all__ = ["Reason", "Recommendations", "Recommender", "for_you", "liked_papers", "recommend"]
+
 NEGATIVES = 600
 MIN_NEGATIVES = 50
-MAX_POSITIVES = 300
+NOT_INTERESTED_WEIGHT = 3.0  # one explicit "not interested" counts as much as three random papers
 NEAREST_MIN_SIMILARITY = 0.05  # below this the "because you upvoted" link is too weak to show
 SEED = 1337
-
-
-@dataclass(slots=True)
-class Reason:
-    """Why a paper was picked; `text` is what pages and mails show."""
-
-    because_paper_id: int | None = None
-    because_title: str | None = None
-    because_kind: str | None = None  # "upvoted" | "saved"
-    similarity: float = 0.0
-    words: list[str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        parts = []
-        if self.because_title:
-            parts.append(f"because you {self.because_kind} “{self.because_title}”")
-        if self.words:
-            parts.append("words that weighed most: " + ", ".join(self.words))
-        return "; ".join(parts) or "close to what you liked"
-
-    def as_dict(self) -> dict:
-        return {
-            "because_paper_id": self.because_paper_id,
-            "because_title": self.because_title,
-            "because_kind": self.because_kind,
-            "similarity": round(self.similarity, 4),
-            "words": self.words,
-            "text": self.text,
-        }
-
-
-@dataclass(slots=True)
-class Recommendations:
-    """A ranker's result: (paper_ids, scores), best first, and one reason per pick."""
-
-    paper_ids: list[int]
-    scores: list[float]
-    reasons: list[Reason]
-
-    def __iter__(self):  # noqa: ANN204 - lets callers unpack (paper_ids, scores)
-        return iter((self.paper_ids, self.scores))
-
-
-def paper_text(title: str | None, abstract: str | None) -> str:
-    return f"{title or ''}. {title or ''}. {abstract or ''}"  # the title counts twice
-
-
-class Features:
-    """tf-idf rows for a corpus of papers, plus on-demand rows for papers outside it."""
-
-    def __init__(self, ids: list[int], texts: list[str], titles: dict[int, str]) -> None:
-        self.vectorizer = TfidfVectorizer(
-            # Single words: bigrams cost 7x the fitting time here (1 s vs 7 s at 12k papers)
-            # for no visible gain in picks, and single words read better as reasons.
-            max_features=30_000,
-            # A small site (or a test) has few papers: rare words are all there is to learn from.
-            min_df=2 if len(ids) >= 200 else 1,
-            max_df=0.15 if len(ids) >= 1000 else 0.6,
-            stop_words="english",
-            sublinear_tf=True,
-            dtype=np.float32,
-            # words start with a letter: numbers and years carry no topic
-            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9_-]+\b",
-        )
-        if len(ids) >= 2:
-            self.matrix = self.vectorizer.fit_transform(texts).tocsr()
-        else:  # too few papers to learn a vocabulary from
-            self.vectorizer.set_params(min_df=1, max_df=1.0)
-            self.matrix = self.vectorizer.fit_transform(texts or ["empty"]).tocsr()[: len(ids)]
-        self.ids = np.asarray(ids, dtype=np.int64)
-        self.row_of = {paper_id: row for row, paper_id in enumerate(ids)}
-        self.titles = titles
-        self.words = self.vectorizer.get_feature_names_out()
-
-    def rows(self, session: Session, paper_ids: list[int]) -> sparse.csr_matrix:
-        """Feature rows in the order of `paper_ids`, vectorising papers outside the corpus."""
-        width = self.matrix.shape[1]
-        inside = [self.row_of.get(pid, -1) for pid in paper_ids]
-        if all(row >= 0 for row in inside):
-            return self.matrix[inside]
-        missing = [pid for pid, row in zip(paper_ids, inside, strict=True) if row < 0]
-        found = session.execute(
-            select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(missing))
-        ).all()
-        for paper_id, title, _ in found:
-            self.titles.setdefault(paper_id, title)
-        extra = sparse.csr_matrix((0, width), dtype=np.float32)
-        if found:
-            extra = self.vectorizer.transform([paper_text(t, a) for _, t, a in found]).tocsr()
-        extra_row = {row.id: i for i, row in enumerate(found)}
-        # Stack corpus rows, the new rows and one empty row (for ids that no longer exist),
-        # then pick them in the asked order.
-        stacked = sparse.vstack(
-            [self.matrix, extra, sparse.csr_matrix((1, width), dtype=np.float32)], format="csr"
-        )
-        corpus, empty = self.matrix.shape[0], self.matrix.shape[0] + extra.shape[0]
-        order = [
-            row if row >= 0 else (corpus + extra_row[pid] if pid in extra_row else empty)
-            for pid, row in zip(paper_ids, inside, strict=True)
-        ]
-        return stacked[order]
-
-
-_cache_lock = threading.Lock()
-_cache: dict[str, tuple[tuple, Features]] = {}
-
-
-def _fingerprint(session: Session) -> tuple:
-    count, newest = session.execute(select(func.count(Paper.id), func.max(Paper.modified_at))).one()
-    return (count, str(newest))
-
-
-def load_features(session: Session, *, corpus_limit: int = CORPUS_LIMIT) -> Features:
-    """The features for this database, rebuilt only when its papers changed."""
-    key = str(session.get_bind().url)
-    fingerprint = (*_fingerprint(session), corpus_limit)
-    with _cache_lock:
-        cached = _cache.get(key)
-        if cached and cached[0] == fingerprint:
-            return cached[1]
-    rows = session.execute(
-        select(Paper.id, Paper.title, Paper.abstract)
-        .where(Paper.hidden.is_(False))
-        .order_by(Paper.id.desc())  # ids grow with arrival: the newest papers
-        .limit(corpus_limit)
-    ).all()
-    features = Features(
-        [r.id for r in rows],
-        [paper_text(r.title, r.abstract) for r in rows],
-        {r.id: r.title for r in rows},
-    )
-    with _cache_lock:
-        _cache[key] = (fingerprint, features)
-    return features
-
-
-def liked_papers(session: Session, user_id: int, limit: int = MAX_POSITIVES) -> dict[int, str]:
-    """The papers a user upvoted or saved, newest first: paper id -> "upvoted" | "saved"."""
-    upvoted = select(Upvote.paper_id, Upvote.created_at, literal("upvoted").label("kind"))
-    saved = select(SavedPaper.paper_id, SavedPaper.created_at, literal("saved").label("kind"))
-    both = union_all(
-        upvoted.where(Upvote.user_id == user_id), saved.where(SavedPaper.user_id == user_id)
-    ).subquery()
-    rows = session.execute(select(both).order_by(both.c[1].desc()).limit(limit * 2)).all()
-    liked: dict[int, str] = {}
-    for paper_id, _, kind in rows:
-        if paper_id not in liked or kind == "upvoted":  # an upvote is the stronger signal
-            liked[paper_id] = kind
-    return dict(list(liked.items())[:limit])
 
 
 class Recommender:
@@ -205,7 +52,9 @@ class Recommender:
     ) -> Recommendations:
         """The best `limit` candidates for the user, with reasons; empty if nothing is liked."""
         liked = liked if liked is not None else liked_papers(self.session, user_id)
-        candidates = [pid for pid in candidate_ids if pid not in liked]
+        disliked = not_interested(self.session, user_id)
+        dropped = set(disliked)
+        candidates = [pid for pid in candidate_ids if pid not in liked and pid not in dropped]
         if not liked or not candidates:
             return Recommendations([], [], [])
         features = self.features
@@ -217,14 +66,18 @@ class Recommender:
         negative_rows = [r for r in self._negatives if int(features.ids[r]) not in excluded]
         if len(negative_rows) < MIN_NEGATIVES:
             negative_rows = [r for r in self._negatives if int(features.ids[r]) not in liked]
-        negatives = features.matrix[negative_rows]
+        explicit = [pid for pid in disliked if pid not in liked]
+        explicit_rows = features.rows(self.session, explicit)
+        negatives = sparse.vstack([explicit_rows, features.matrix[negative_rows]], format="csr")
         x = sparse.vstack([positives, negatives], format="csr")
         y = np.zeros(x.shape[0], dtype=np.int8)
         y[: len(positive_ids)] = 1
+        weight = np.ones(x.shape[0], dtype=np.float64)
+        weight[len(positive_ids) : len(positive_ids) + len(explicit)] = NOT_INTERESTED_WEIGHT
         if positives.nnz == 0 or negatives.shape[0] == 0:
             return Recommendations([], [], [])
         svm = LinearSVC(class_weight="balanced", C=0.1, max_iter=5000, tol=1e-5)
-        svm.fit(x, y)
+        svm.fit(x, y, sample_weight=weight)
         weights = svm.coef_.ravel().astype(np.float32)
         key = tuple(candidates)
         cand = self._candidate_rows.get(key)
@@ -311,38 +164,3 @@ def for_you(session: Session, user_id: int, *, limit: int = 30, days: int = FOR_
     )
     picks = Recommender(session).rank(user_id, candidates, limit=limit)
     return picks, load_cards(session, picks.paper_ids, user_id=user_id)
-
-
-def set_saved(session: Session, user_id: int, paper_id: int, saved: bool) -> bool:
-    """Save a paper for later (a signal for recommendations) or drop it; idempotent."""
-    row = session.get(SavedPaper, (user_id, paper_id))
-    if saved and row is None:
-        session.add(SavedPaper(user_id=user_id, paper_id=paper_id))
-    elif not saved and row is not None:
-        session.delete(row)
-    return saved
-
-
-def saved_papers(session: Session, user_id: int, *, limit: int = 500) -> list[int]:
-    """The ids of the papers a user saved, the most recently saved first (hidden ones left out)."""
-    return list(
-        session.scalars(
-            select(SavedPaper.paper_id)
-            .join(Paper, Paper.id == SavedPaper.paper_id)
-            .where(SavedPaper.user_id == user_id, Paper.hidden.is_(False))
-            .order_by(SavedPaper.created_at.desc(), SavedPaper.paper_id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def saved_ids(session: Session, user_id: int, paper_ids: list[int]) -> set[int]:
-    if not paper_ids:
-        return set()
-    return set(
-        session.scalars(
-            select(SavedPaper.paper_id).where(
-                SavedPaper.user_id == user_id, SavedPaper.paper_id.in_(paper_ids)
-            )
-        )
-    )

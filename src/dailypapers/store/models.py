@@ -282,20 +282,6 @@ class DigestItem(Base):
     )
 
 
-class SavedPaper(Base):
-    """A paper a user saved for later; with upvotes, what recommendations learn from."""
-
-    __tablename__ = "saved_papers"
-
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    paper_id: Mapped[int] = mapped_column(
-        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class HfOrganization(Base):
     """An organization a Hugging Face paper is credited to (HF's `organization`)."""
 
@@ -384,3 +370,85 @@ class PaperKeyword(Base):
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     keyword: Mapped[str] = mapped_column(Text)
     keyword_key: Mapped[str] = mapped_column(String(300), index=True)
+
+
+class LibraryCollection(Base):
+    """A user's named list of papers ("Your library"); the default one is /saved."""
+
+    __tablename__ = "library_collections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    # public | unlisted | private
+    visibility: Mapped[str] = mapped_column(String(10), default="private")
+    # Unlisted collections are reached by this unguessable key, never by their number.
+    share_key: Mapped[str] = mapped_column(
+        String(32), unique=True, default=lambda: secrets.token_urlsafe(16)
+    )
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LibraryItem(Base):
+    """A paper in a collection, in the collection's order, with an optional short note."""
+
+    __tablename__ = "library_items"
+
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("library_collections.id", ondelete="CASCADE"), primary_key=True
+    )
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+    added_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LibraryEditor(Base):
+    """Another user who may edit a collection (a reading group's list)."""
+
+    __tablename__ = "library_editors"
+
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("library_collections.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReadingState(Base):
+    """Whether a user has read a paper, or marked it "not interested" (a recommender negative)."""
+
+    __tablename__ = "reading_states"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    not_interested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A personal API token; only its SHA-256 is kept (the token is shown once)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # shown in the list to tell tokens apart
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -42,6 +42,10 @@ STATIC = Path(__file__).parent / "static"
 ROUTERS: tuple[str, ...] = (
     "dailypapers.web.routes.search",  # hybrid search (search area)
     "dailypapers.web.routes.digest",  # subscribe, confirm, settings, "For you" (digest area)
+    "dailypapers.web.routes.library_files",  # before pages: /papers/{id}.bib, .ris
+    "dailypapers.web.routes.library",
+    "dailypapers.web.routes.library_account",
+    "dailypapers.web.routes.library_api",  # before the API's /api/papers/{id:path}
     "dailypapers.web.routes.auth",
     "dailypapers.web.routes.community",
     "dailypapers.web.routes.api",

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from dailypapers import __version__
+from dailypapers.web.library_view import library_state
 from dailypapers.web.security import csrf_token
 from dailypapers.web.urls import absolute_url, site_root
 
@@ -69,6 +70,7 @@ env.globals.update(
     site_name="Daily Papers",
     absolute_url=absolute_url,
     site_root=site_root,
+    library_state=library_state,
 )
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from dailypapers.digest import subscriptions as subs
 from dailypapers.digest.service import DigestService
@@ -23,7 +23,9 @@ from dailypapers.digest.transport import MailError
 from dailypapers.errors import InvalidInput
 from dailypapers.feed.cards import load_cards
 from dailypapers.feed.papers import get_paper
-from dailypapers.rank.recommend import for_you, saved_ids, saved_papers, set_saved
+from dailypapers.library.saved import saved_ids, saved_papers, set_saved
+from dailypapers.rank.recommend import for_you
+from dailypapers.rank.signals import summary
 from dailypapers.web.deps import (
     CurrentUser,
     OptionalUser,
@@ -31,6 +33,7 @@ from dailypapers.web.deps import (
     WriteLimit,
     client_address,
 )
+from dailypapers.web.errors import wants_json
 from dailypapers.web.openapi_docs import PAGE
 from dailypapers.web.security import csrf_exempt, safe_next
 from dailypapers.web.templating import render
@@ -288,6 +291,7 @@ def for_you_page(request: Request, session: SessionDep, user: CurrentUser) -> Re
         "cards": cards,
         "reasons": reasons,
         "saved": saved_ids(session, user.id, picks.paper_ids),
+        "signals": summary(session, user.id),
         "active": "for-you",
     }
     return render(request, "for_you.html", context)
@@ -295,13 +299,18 @@ def for_you_page(request: Request, session: SessionDep, user: CurrentUser) -> Re
 
 @router.get("/saved")
 def saved_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    """The papers the user saved for later, the most recently saved first."""
+    """The papers the user saved for later (their default collection), newest saved first."""
+    from dailypapers.library.collections import default_collection
+
     cards = load_cards(session, saved_papers(session, user.id), user_id=user.id)
-    return render(request, "saved.html", {"cards": cards, "active": "saved"})
+    collection = default_collection(session, user.id)
+    context = {"cards": cards, "active": "saved", "collection": collection}
+    return render(request, "saved.html", context)
 
 
 @router.post("/papers/{arxiv_id:path}/save", dependencies=[WriteLimit], include_in_schema=False)
 def save_paper(
+    request: Request,
     session: SessionDep,
     user: CurrentUser,
     arxiv_id: str,
@@ -310,6 +319,8 @@ def save_paper(
 ) -> Response:
     """Save a paper for later (or drop it): what "For you" learns from, with upvotes."""
     paper = get_paper(session, arxiv_id, viewer=user)
-    set_saved(session, user.id, paper.id, saved == "1")
+    set_saved(session, user, paper, saved == "1")
     session.commit()
+    if wants_json(request):  # the button's fetch (site.js): no page reload
+        return JSONResponse({"id": paper.arxiv_id, "saved": saved == "1"})
     return RedirectResponse(safe_next(next, f"/papers/{paper.arxiv_id}"), status_code=303)

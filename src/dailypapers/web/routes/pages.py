@@ -13,7 +13,9 @@ from dailypapers.feed.cards import load_cards
 from dailypapers.feed.listing import cached_listing, current_month, current_week
 from dailypapers.feed.papers import paper_detail, user_profile
 from dailypapers.feed.periods import day_period, parse_day, parse_month, parse_week
-from dailypapers.rank.recommend import saved_ids, saved_papers
+from dailypapers.library.collections import public_collections_with
+from dailypapers.library.export import export
+from dailypapers.library.saved import saved_ids, saved_papers
 from dailypapers.rank.trending import FORMULA, GRAVITY, WINDOW_DAYS, trending_cards
 from dailypapers.web.deps import OptionalUser, SessionDep
 from dailypapers.web.openapi_docs import DAY, MONTH, PAGE, PAPER_ID, WEEK
@@ -145,6 +147,8 @@ def paper_page(
         "comments": comments,
         "paper_arxiv_id": detail.paper.arxiv_id,
         "is_saved": is_saved,
+        "in_collections": public_collections_with(session, detail.paper.id),
+        "bibtex": export([detail.paper], "bibtex")[0],
     }
     return render(request, "paper.html", context)
 
