@@ -207,7 +207,7 @@ def test_deleting_an_account_removes_every_row_of_it(store, papers, comments):
 
 def test_the_migration_moves_saved_papers_into_default_collections(store, papers):
     config = alembic_config(store.engine)
-    command.downgrade(config, "0007_hf_fields")
+    command.downgrade(config, "0008_shared_state")
     with store.engine.begin() as conn:
         uid = conn.execute(
             sa.text(
@@ -223,7 +223,7 @@ def test_the_migration_moves_saved_papers_into_default_collections(store, papers
     command.upgrade(config, "head")
     with store.session() as session:
         assert saved_papers(session, uid) == [papers["2501.00004"], papers["2501.00001"]]
-    command.downgrade(config, "0007_hf_fields")  # and back: the default collection returns
+    command.downgrade(config, "0008_shared_state")  # and back: the default collection returns
     with store.engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT paper_id FROM saved_papers ORDER BY paper_id")).all()
     assert [r[0] for r in rows] == sorted([papers["2501.00001"], papers["2501.00004"]])

@@ -4,8 +4,8 @@ The "Save for later" list becomes each user's default collection: its rows are c
 `library_items` (oldest saved first) and `saved_papers` is dropped; downgrading copies the
 default collections back.
 
-Revision ID: 0008_library
-Revises: 0007_hf_fields
+Revision ID: 0009_library
+Revises: 0008_shared_state
 Create Date: 2026-12-01 13:00:00
 """
 
@@ -14,8 +14,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_library"
-down_revision = "0007_hf_fields"
+revision = "0009_library"
+down_revision = "0008_shared_state"
 branch_labels = None
 depends_on = None
 
