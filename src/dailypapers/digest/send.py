@@ -37,10 +37,10 @@ from dailypapers.config import Settings
 from dailypapers.digest.compose import Composer, already_sent, last_covered
 from dailypapers.digest.deliver import OPEN, RetryPolicy, deliver, open_deliveries, release
 from dailypapers.digest.lock import run_lock
-from dailypapers.digest.outbox import outbox_dir
+from dailypapers.digest.outbox import outbox_dir, transport_from_settings
 from dailypapers.digest.periods import PeriodWindow, period_window
 from dailypapers.digest.render import MailRenderer
-from dailypapers.digest.transport import MailTransport, transport_from_settings
+from dailypapers.digest.transport import MailTransport
 from dailypapers.errors import DailyPapersError
 from dailypapers.store.db import Store
 from dailypapers.store.models import DigestDelivery, DigestItem, Subscription
