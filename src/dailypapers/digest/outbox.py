@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
@@ -36,8 +37,13 @@ class MemoryTransport:
     sent: list[OutgoingMail] = field(default_factory=list)
     closed: bool = False
 
-    def send(self, message: OutgoingMail | Message) -> None:
-        self.sent.append(as_outgoing(message))
+    def send(
+        self, message: OutgoingMail | Message, *, before_end: Callable[[], None] | None = None
+    ) -> None:
+        mail = as_outgoing(message)
+        if before_end is not None:
+            before_end()
+        self.sent.append(mail)
 
     def close(self) -> None:
         self.closed = True
@@ -52,7 +58,9 @@ class OutboxTransport:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
 
-    def send(self, message: OutgoingMail | Message) -> None:
+    def send(
+        self, message: OutgoingMail | Message, *, before_end: Callable[[], None] | None = None
+    ) -> None:
         mail = as_outgoing(message)
         to = ", ".join(mail.recipients)
         envelope = f"X-Envelope-From: {mail.sender}\r\nX-Envelope-To: {to}\r\n"
@@ -62,6 +70,12 @@ class OutboxTransport:
             fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
             with os.fdopen(fd, "wb") as file:
                 file.write(envelope.encode("ascii", "replace") + mail.data)
+            if before_end is not None:
+                try:
+                    before_end()
+                except BaseException:
+                    os.unlink(temporary)  # abandoned: no half-sent file is left
+                    raise
             os.replace(temporary, self.directory / name)
         except OSError as exc:
             # The same sort of error as a refused SMTP login: no message can be written.

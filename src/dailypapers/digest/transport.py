@@ -21,12 +21,14 @@ import smtplib
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from dailypapers.digest.mime import OutgoingMail, from_message
+from dailypapers.digest.smtp_data import transaction
 from dailypapers.errors import DailyPapersError
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
@@ -65,8 +67,16 @@ class MailConfigError(MailError):
 class MailTransport(Protocol):
     """Hands finished messages to a mail server; tests and benchmarks swap it."""
 
-    def send(self, message: OutgoingMail | Message) -> None:
-        """Deliver one message or raise a MailError; returning means the server accepted it."""
+    def send(
+        self, message: OutgoingMail | Message, *, before_end: Callable[[], None] | None = None
+    ) -> None:
+        """Deliver one message or raise a MailError; returning means the server accepted it.
+
+        `before_end` runs once the whole message is with the server but before the end of
+        data that lets the server keep it: the sender records "sent" there (deliver.py), so a
+        crash can never leave a delivered message that the database says is unsent. If it
+        raises, the message is abandoned (the server discards a message without its end).
+        """
         ...
 
     def close(self) -> None: ...
@@ -169,14 +179,16 @@ class SMTPTransport:
             raise TransientMailError(f"cannot reach {cfg.host}:{cfg.port}: {exc}") from None
         return smtp
 
-    def send(self, message: OutgoingMail | Message) -> None:
+    def send(
+        self, message: OutgoingMail | Message, *, before_end: Callable[[], None] | None = None
+    ) -> None:
         mail = as_outgoing(message)
         with self._lock:
             try:
                 self._check_idle()
                 if self._smtp is None:
                     self._smtp = self._connect()
-                refused = self._smtp.sendmail(mail.sender, list(mail.recipients), mail.data)
+                refused = transaction(self._smtp, mail, before_end)
                 self._last_used = time.monotonic()
             except smtplib.SMTPRecipientsRefused as exc:
                 self._reset()
@@ -201,6 +213,11 @@ class SMTPTransport:
             except (OSError, smtplib.SMTPException) as exc:
                 self._drop()
                 raise TransientMailError(f"connection lost: {exc}") from None
+            except BaseException:
+                # `before_end` failed (or the process is being stopped): close without the
+                # end of data, so the server throws the message away.
+                self._drop()
+                raise
         if refused:  # only possible with several recipients; one of ours was refused
             code, text = next(iter(refused.values()))
             raise _reply_error(code, text, recipient=True)
