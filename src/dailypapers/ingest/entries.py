@@ -7,7 +7,6 @@ reading goes on; a file that cannot be read on (a cut gzip, broken JSON) ends wi
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -19,13 +18,11 @@ import orjson
 
 from dailypapers.errors import BadArxivId, MalformedRecord
 from dailypapers.ingest.detect import Format
-from dailypapers.ingest.hf_daily import iter_json_items
+from dailypapers.ingest.hf_daily import READ_ERRORS, iter_json_items
 from dailypapers.store.records import PaperRecord
 
 DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json(?:\.gz)?$")
 BOM = b"\xef\xbb\xbf"  # some editors start UTF-8 files with one
-# What reading a damaged file can raise (gzip cut short, bad CRC, I/O error).
-READ_ERRORS = (EOFError, OSError, zlib.error)
 # What a malformed record can raise while being parsed; anything else is a bug and propagates.
 RECORD_ERRORS = (MalformedRecord, BadArxivId, ValueError, KeyError, TypeError, AttributeError)
 
