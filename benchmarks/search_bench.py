@@ -233,8 +233,8 @@ def lexical_queries(count: int, seed: int = 3) -> list[str]:
 def lexical_section(store: Store, queries: list[str], slowest: int = 0) -> dict[str, float]:
     from dailypapers.search.lexical.base import Filters
     from dailypapers.search.lexical.registry import lexical_index
-    from dailypapers.search.lexical.tantivy.index import SCHEMA
     from dailypapers.search.lexical.tantivy.query import build_query
+    from dailypapers.search.lexical.tantivy.schema import SCHEMA
 
     engine = lexical_index(store)
     engine.ensure_current(store)

@@ -2,7 +2,10 @@
 the N-th time it passes `point` (several: `a:3,b:7`). Unset, a fault point costs one lookup.
 
 Points: `import-batch` (after a batch of an import is committed), `lexical-commit` (before the
-keyword index commits), `vectors-chunk` (before a chunk of vectors is stored).
+keyword index commits), `vectors-chunk` (before a chunk of vectors is stored); in `digest send`:
+`digest-intent` (after a batch of intents is committed), `digest-sending` (after the "sending"
+mark, before SMTP), `digest-data` (the message is with the server, before the "sent" commit
+and the end of data), `digest-sent` (after the server's 250).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 `SmtpSink.refuse[address] = "550 ..."` refuses a recipient; `sink.transient[address] = n`
 answers 451 to its first n deliveries; `sink.hold_at = k` makes the server stop before
 acknowledging the k-th message (1-based) and every later one, counting them in `sink.held`,
-until `sink.release` is set; held messages are then refused, as a server does when its client
-is gone.
+until `sink.release` is set. A held message is kept all the same, as a real server queues a
+message once its end of data arrives (the 250 is only the receipt), even if the client is gone;
+a client that vanishes before the end of data leaves nothing (aiosmtpd drops the message).
 """
 
 from __future__ import annotations
@@ -52,18 +53,17 @@ class SmtpSink:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
         self.data_commands += 1
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        with self.changed:  # kept from its end of data on, as a real server queues it
+            self.messages.append(message)  # type: ignore[arg-type]
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.changed.notify_all()
         if self.hold_at is not None and self.data_commands >= self.hold_at:
             with self.changed:
                 self.held += 1
                 self.changed.notify_all()
             self.holding.set()
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
-            return "421 4.3.0 client gone"
-        message = message_from_bytes(envelope.original_content, policy=policy.default)
-        with self.changed:
-            self.messages.append(message)  # type: ignore[arg-type]
-            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-            self.changed.notify_all()
         return "250 2.0.0 OK queued"
 
     # helpers -------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Phase 2 of a digest run: hand each recorded digest to SMTP and record the outcome.
 
-Each open delivery (pending, or "sending" left by a dead run) is marked "sending" (committed),
-sent, then marked "sent" (committed at once). Several workers may share the work, each with
-its own database session and SMTP connection and a disjoint set of deliveries, so a delivery
-is only ever in one worker's hands. Rendering is CPU work, but the SMTP round trips and
-commits wait on I/O, which threads overlap.
+Each open delivery (pending, or "sending" left by a dead run) is marked "sending" (committed)
+and handed to SMTP; once the whole message is with the server, and before the end of data that
+lets the server keep it, it is marked "sent" (committed). See send.py for what that guarantees.
+Several workers may share the work, each with its own database session and SMTP connection and
+a disjoint set of deliveries, so a delivery is only ever in one worker's hands. Rendering is CPU
+work, but the SMTP round trips and commits wait on I/O, which threads overlap.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dailypapers.digest.transport import (
     PermanentMailError,
     TransientMailError,
 )
+from dailypapers.faults import fault_point
 from dailypapers.store.db import Store
 from dailypapers.store.models import DigestDelivery, DigestItem, Subscription
 from dailypapers.timeutil import utcnow
@@ -53,7 +55,7 @@ class RetryPolicy:
 @dataclass
 class Tally:
     sent: int = 0
-    in_doubt: int = 0  # found "sending" from a dead run: resent with the same Message-ID
+    in_doubt: int = 0  # found "sending" from a dead run (never with a server): sent now
     failed: int = 0
     cancelled: int = 0  # unsubscribed or paused between intent and sending
     paused: list[str] = field(default_factory=list)
@@ -161,7 +163,7 @@ class Sender:
             tally.cancelled += 1
             return
         if delivery.status == "sending":
-            tally.in_doubt += 1
+            tally.in_doubt += 1  # a dead run's: the server never got its end of data
         message = self.renderer.digest(
             sub, delivery.content, cards, message_id=delivery.message_id, date=delivery.created_at
         )
@@ -173,16 +175,17 @@ class Sender:
             attempted_at=utcnow(),
         )
         if not self.store.is_sqlite:
-            # Losing this mark in a *database* crash only loses the "in doubt" label, so it
+            # Losing this mark in a *database* crash only loses the "resent" label, so it
             # need not wait for the disk; the "sent" mark below does.
             session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         session.commit()
-        error = self._send_with_retries(message)
+        fault_point("digest-sending")
+        error = self._send_with_retries(session, delivery, sub, message)
         if error is None:
-            _mark(session, delivery, status="sent", sent_at=utcnow(), last_error=None)
+            fault_point("digest-sent")
             if sub.failure_count:
                 sub.failure_count = 0
-            session.commit()
+                session.commit()
             tally.sent += 1
             return
         if isinstance(error, MailConfigError) or (
@@ -202,14 +205,40 @@ class Sender:
         session.commit()
         tally.failed += 1
 
-    def _send_with_retries(self, message) -> MailError | None:  # noqa: ANN001
+    def _send_with_retries(
+        self,
+        session: Session,
+        delivery: DigestDelivery,
+        sub: Subscription,
+        message,  # noqa: ANN001
+    ) -> MailError | None:
+        marked = False
+
+        def mark_sent() -> None:
+            # The whole message is with the server, which keeps it only once it gets the end
+            # of data, sent after this commit: "sent" is recorded before the mail can exist.
+            nonlocal marked
+            fault_point("digest-data")
+            _mark(session, delivery, status="sent", sent_at=utcnow(), last_error=None)
+            session.commit()
+            marked = True
+
+        def unmark() -> None:
+            nonlocal marked
+            if marked:  # the server refused the end of data: not sent after all
+                _mark(session, delivery, status="sending", sent_at=None)
+                session.commit()
+                marked = False
+
         for attempt in range(self.retry.attempts):
             try:
-                self.transport.send(message)
+                self.transport.send(message, before_end=mark_sent)
                 return None
             except (PermanentMailError, MailConfigError) as exc:
+                unmark()
                 return exc
             except TransientMailError as exc:
+                unmark()
                 if attempt + 1 >= self.retry.attempts or self.stop.is_set():
                     return exc
                 delay = self.retry.delay(attempt)

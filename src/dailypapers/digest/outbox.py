@@ -4,18 +4,98 @@ Like Django's file e-mail backend, each message is written as one `.eml` file (t
 SMTP would have carried) under `<data dir>/outbox/`, so a default install works end to end: the
 admin reads confirmation links with `dailypapers outbox show N` or any mail program. Files are
 written under a temporary name and renamed, so a reader never sees half a message; names start
-with the UTC time, so sorting them sorts the mail by when it was written.
+with the UTC time, so sorting them sorts the mail by when it was written. `MemoryTransport`
+keeps mail in a list instead (previews, tests); `transport_from_settings` picks SMTP or the outbox.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import secrets
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from pathlib import Path
 
-from dailypapers.digest.transport import OUTBOX_SUFFIX as SUFFIX
+from dailypapers.digest.mime import OutgoingMail
+from dailypapers.digest.transport import (
+    MailConfigError,
+    MailTransport,
+    SMTPTransport,
+    as_outgoing,
+)
+from dailypapers.timeutil import utcnow
+
+
+@dataclass
+class MemoryTransport:
+    """Keeps messages in a list (previews, tests); `fail` lets tests script failures."""
+
+    sent: list[OutgoingMail] = field(default_factory=list)
+    closed: bool = False
+
+    def send(
+        self, message: OutgoingMail | Message, *, before_end: Callable[[], None] | None = None
+    ) -> None:
+        mail = as_outgoing(message)
+        if before_end is not None:
+            before_end()
+        self.sent.append(mail)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+SUFFIX = ".eml"
+
+
+class OutboxTransport:
+    """A MailTransport that writes each message to a file instead of sending it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def send(
+        self, message: OutgoingMail | Message, *, before_end: Callable[[], None] | None = None
+    ) -> None:
+        mail = as_outgoing(message)
+        to = ", ".join(mail.recipients)
+        envelope = f"X-Envelope-From: {mail.sender}\r\nX-Envelope-To: {to}\r\n"
+        name = f"{utcnow():%Y%m%d-%H%M%S-%f}-{secrets.token_hex(3)}{SUFFIX}"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "wb") as file:
+                file.write(envelope.encode("ascii", "replace") + mail.data)
+            if before_end is not None:
+                try:
+                    before_end()
+                except BaseException:
+                    os.unlink(temporary)  # abandoned: no half-sent file is left
+                    raise
+            os.replace(temporary, self.directory / name)
+        except OSError as exc:
+            # The same sort of error as a refused SMTP login: no message can be written.
+            raise MailConfigError(f"cannot write to the outbox {self.directory}: {exc}") from None
+
+    def close(self) -> None:
+        pass
+
+
+def transport_from_settings(smtp_url: str | None, *, outbox: Path | None = None) -> MailTransport:
+    """The transport SMTP_URL names; without one, the file outbox `outbox` (if given).
+
+    A default install has no mail server: its mail goes to `<data dir>/outbox/` so that
+    subscribing and digests still work end to end (see docs/digests.md).
+    """
+    if not smtp_url:
+        if outbox is not None:
+            return OutboxTransport(outbox)
+        raise MailConfigError("SMTP_URL is not set: mail cannot be sent (see docs/digests.md)")
+    return SMTPTransport.from_url(smtp_url)
 
 
 def outbox_dir(data_dir: Path) -> Path:

@@ -7,19 +7,26 @@ A run holds a lock (lock.py) and works in two phases:
    now) together with its `digest_items` — in one transaction per batch. The unique
    (subscription, period, key) makes a second digest for the period impossible; the items'
    primary key makes a paper impossible to send twice to one subscriber.
-2. Delivery. For each pending row: mark it "sending" (committed), hand the message to SMTP,
-   and on the server's 250 reply mark it "sent" (committed at once). Temporary failures
-   (4xx, dropped connections) are retried with exponential backoff; a 5xx for the recipient
-   pauses the address; an address that fails PAUSE_AFTER_FAILURES digests in a row is paused;
-   an unreachable server or refused credentials stop the run with the rest left pending.
+2. Delivery. For each pending row: mark it "sending" (committed) and hand the message to SMTP;
+   once the whole message is with the server, but before the end of data (the final ".")
+   without which a server throws a message away, mark it "sent" (committed), then send the
+   end. Temporary failures (4xx, dropped connections) are retried with exponential backoff
+   (a refused end of data puts the row back to "sending"); a 5xx for the recipient pauses the
+   address; an address that fails PAUSE_AFTER_FAILURES digests in a row is paused; an
+   unreachable server or refused credentials stop the run with the rest left pending.
 
-What a rerun after a crash does, by where the crash happened:
+The guarantee is **at most once**, and exactly once unless the process dies in the instant
+between the "sent" commit and writing the end of data. By where a crash happens:
 - before an intent batch commits: nothing of it exists; the rerun composes it again;
-- after intent, before the message was handed over: "pending" or "sending" — sent now;
-- between the server's 250 and the "sent" commit (microseconds): the row says "sending", so
-  the rerun cannot know the mail arrived and sends it again, with the same Message-ID, which
-  mail stores use to drop the copy. This is the one window SMTP cannot close (RFC 1047);
-  the run reports such resends as "in doubt". Everywhere else: exactly once.
+- after intent, before the "sent" commit: "pending" or "sending", and no server has the
+  message (it never got its end): the rerun sends it (reported as resent);
+- after the "sent" commit: the end of data follows at once and the server keeps the mail;
+  the rerun never sends it again. Only a death in the microseconds between that commit and
+  the write of the "." loses the digest — never a second copy. (The other order, "sent"
+  after the server's 250, would resend in that window instead: RFC 1047's duplicate.)
+`tests/digest/test_digest_crash.py` kills real `digest send` processes at the fault points
+(`digest-intent`, `digest-sending`, `digest-data`, `digest-sent`; faults.py) and counts the
+mails the server kept.
 """
 
 from __future__ import annotations
@@ -37,11 +44,12 @@ from dailypapers.config import Settings
 from dailypapers.digest.compose import Composer, already_sent, last_covered
 from dailypapers.digest.deliver import OPEN, RetryPolicy, deliver, open_deliveries, release
 from dailypapers.digest.lock import run_lock
-from dailypapers.digest.outbox import outbox_dir
+from dailypapers.digest.outbox import outbox_dir, transport_from_settings
 from dailypapers.digest.periods import PeriodWindow, period_window
 from dailypapers.digest.render import MailRenderer
-from dailypapers.digest.transport import MailTransport, transport_from_settings
+from dailypapers.digest.transport import MailTransport
 from dailypapers.errors import DailyPapersError
+from dailypapers.faults import fault_point
 from dailypapers.store.db import Store
 from dailypapers.store.models import DigestDelivery, DigestItem, Subscription
 from dailypapers.timeutil import utcnow
@@ -61,7 +69,7 @@ class RunReport:
     planned: int = 0  # digests whose intent this run recorded
     empty: int = 0  # due subscribers with nothing new to send
     sent: int = 0
-    in_doubt: int = 0  # found "sending" from a dead run: resent with the same Message-ID
+    in_doubt: int = 0  # found "sending" from a dead run (never with a server): sent now
     failed: int = 0
     cancelled: int = 0  # unsubscribed or paused between intent and sending
     expired: int = 0  # open deliveries of an earlier period, dropped
@@ -225,6 +233,7 @@ class DigestRun:
                         ],
                     )
                     session.commit()  # intent is durable before anything is sent
+                    fault_point("digest-intent")
                     self.report.planned += len(intents)
                 session.expunge_all()
         self.report.compose_seconds += time.perf_counter() - started

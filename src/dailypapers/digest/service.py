@@ -10,17 +10,12 @@ from sqlalchemy.orm import Session
 from dailypapers.config import Settings
 from dailypapers.digest import subscriptions as subs
 from dailypapers.digest.compose import Composer, Digest, already_sent, last_covered
-from dailypapers.digest.outbox import outbox_dir
+from dailypapers.digest.outbox import OutboxTransport, outbox_dir, transport_from_settings
 from dailypapers.digest.periods import PeriodWindow, period_window
 from dailypapers.digest.render import MailRenderer, load_cards
 from dailypapers.digest.send import _default_recommender
 from dailypapers.digest.tokens import Tokens
-from dailypapers.digest.transport import (
-    MailError,
-    MailTransport,
-    OutboxTransport,
-    transport_from_settings,
-)
+from dailypapers.digest.transport import MailError, MailTransport
 from dailypapers.feed.queries import latest_day
 from dailypapers.store.db import Store
 from dailypapers.store.models import Subscription, User

@@ -1,4 +1,4 @@
-"""Mail transports: one small protocol, an SMTP implementation, and an in-memory one.
+"""Mail transports: one small protocol and the SMTP implementation (local ones: outbox.py).
 
 SMTP_URL forms (see docs/digests.md):
 
@@ -17,22 +17,19 @@ give up on this address (`PermanentMailError`), or stop the whole run (`MailConf
 
 from __future__ import annotations
 
-import os
-import secrets
 import smtplib
 import ssl
-import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from email.message import Message
-from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from dailypapers.digest.mime import OutgoingMail, from_message
+from dailypapers.digest.smtp_data import transaction
 from dailypapers.errors import DailyPapersError
-from dailypapers.timeutil import utcnow
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 TRUE = {"1", "true", "yes", "on"}
@@ -70,8 +67,16 @@ class MailConfigError(MailError):
 class MailTransport(Protocol):
     """Hands finished messages to a mail server; tests and benchmarks swap it."""
 
-    def send(self, message: OutgoingMail | Message) -> None:
-        """Deliver one message or raise a MailError; returning means the server accepted it."""
+    def send(
+        self, message: OutgoingMail | Message, *, before_end: Callable[[], None] | None = None
+    ) -> None:
+        """Deliver one message or raise a MailError; returning means the server accepted it.
+
+        `before_end` runs once the whole message is with the server but before the end of
+        data that lets the server keep it: the sender records "sent" there (deliver.py), so a
+        crash can never leave a delivered message that the database says is unsent. If it
+        raises, the message is abandoned (the server discards a message without its end).
+        """
         ...
 
     def close(self) -> None: ...
@@ -118,7 +123,7 @@ def parse_smtp_url(url: str) -> SmtpConfig:
     )
 
 
-def _outgoing(message: OutgoingMail | Message) -> OutgoingMail:
+def as_outgoing(message: OutgoingMail | Message) -> OutgoingMail:
     mail = message if isinstance(message, OutgoingMail) else from_message(message)
     if not mail.recipients:
         raise PermanentMailError("the message has no recipient")
@@ -174,14 +179,16 @@ class SMTPTransport:
             raise TransientMailError(f"cannot reach {cfg.host}:{cfg.port}: {exc}") from None
         return smtp
 
-    def send(self, message: OutgoingMail | Message) -> None:
-        mail = _outgoing(message)
+    def send(
+        self, message: OutgoingMail | Message, *, before_end: Callable[[], None] | None = None
+    ) -> None:
+        mail = as_outgoing(message)
         with self._lock:
             try:
                 self._check_idle()
                 if self._smtp is None:
                     self._smtp = self._connect()
-                refused = self._smtp.sendmail(mail.sender, list(mail.recipients), mail.data)
+                refused = transaction(self._smtp, mail, before_end)
                 self._last_used = time.monotonic()
             except smtplib.SMTPRecipientsRefused as exc:
                 self._reset()
@@ -206,6 +213,11 @@ class SMTPTransport:
             except (OSError, smtplib.SMTPException) as exc:
                 self._drop()
                 raise TransientMailError(f"connection lost: {exc}") from None
+            except BaseException:
+                # `before_end` failed (or the process is being stopped): close without the
+                # end of data, so the server throws the message away.
+                self._drop()
+                raise
         if refused:  # only possible with several recipients; one of ours was refused
             code, text = next(iter(refused.values()))
             raise _reply_error(code, text, recipient=True)
@@ -269,58 +281,3 @@ def _classify(exc: smtplib.SMTPResponseException) -> MailError:
     if exc.smtp_code == 421 or exc.smtp_code < 400:  # 421: the server is closing the channel
         return TransientMailError(f"{exc.smtp_code} {_text(exc)}", code=exc.smtp_code)
     return _reply_error(exc.smtp_code, _text(exc))
-
-
-@dataclass
-class MemoryTransport:
-    """Keeps messages in a list (previews, tests); `fail` lets tests script failures."""
-
-    sent: list[OutgoingMail] = field(default_factory=list)
-    closed: bool = False
-
-    def send(self, message: OutgoingMail | Message) -> None:
-        self.sent.append(_outgoing(message))
-
-    def close(self) -> None:
-        self.closed = True
-
-
-OUTBOX_SUFFIX = ".eml"
-
-
-class OutboxTransport:
-    """A MailTransport that writes each message to a file instead of sending it."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
-
-    def send(self, message: OutgoingMail | Message) -> None:
-        mail = _outgoing(message)
-        to = ", ".join(mail.recipients)
-        envelope = f"X-Envelope-From: {mail.sender}\r\nX-Envelope-To: {to}\r\n"
-        name = f"{utcnow():%Y%m%d-%H%M%S-%f}-{secrets.token_hex(3)}{OUTBOX_SUFFIX}"
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as file:
-                file.write(envelope.encode("ascii", "replace") + mail.data)
-            os.replace(temporary, self.directory / name)
-        except OSError as exc:
-            # The same sort of error as a refused SMTP login: no message can be written.
-            raise MailConfigError(f"cannot write to the outbox {self.directory}: {exc}") from None
-
-    def close(self) -> None:
-        pass
-
-
-def transport_from_settings(smtp_url: str | None, *, outbox: Path | None = None) -> MailTransport:
-    """The transport SMTP_URL names; without one, the file outbox `outbox` (if given).
-
-    A default install has no mail server: its mail goes to `<data dir>/outbox/` so that
-    subscribing and digests still work end to end (see docs/digests.md).
-    """
-    if not smtp_url:
-        if outbox is not None:
-            return OutboxTransport(outbox)
-        raise MailConfigError("SMTP_URL is not set: mail cannot be sent (see docs/digests.md)")
-    return SMTPTransport.from_url(smtp_url)

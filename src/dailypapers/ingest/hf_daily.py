@@ -10,10 +10,14 @@
 
 from __future__ import annotations
 
+import io
+import zlib
 from collections.abc import Iterator
 from datetime import date
 from typing import IO, Any
 from zoneinfo import ZoneInfo
+
+import orjson
 
 from dailypapers.arxiv_ids import parse_arxiv_id
 from dailypapers.errors import MalformedRecord
@@ -24,6 +28,8 @@ from dailypapers.timeutil import daily_date
 
 SOURCE = "hf"
 WRAPPER_KEYS = ("papers", "dailyPapers", "daily_papers", "items", "data")
+# What reading a damaged file can raise (gzip cut short, bad CRC, I/O error).
+READ_ERRORS = (EOFError, OSError, zlib.error)
 
 
 def hf_record(item: Any, zone: ZoneInfo) -> PaperRecord:
@@ -127,10 +133,44 @@ def _flat_record(item: dict[str, Any]) -> PaperRecord:
 
 
 def iter_json_items(stream: IO[bytes]) -> Iterator[Any]:
-    """The items of a JSON document, streamed: a list, a wrapper object, or one item."""
+    """The items of a JSON document, streamed: a list, a wrapper object, or one item.
+
+    A document up to WHOLE_DOCUMENT bytes (a day file of the API is ~100 KB) is read whole and
+    parsed by orjson, ~5x faster than streaming; a bigger one, or one orjson refuses, streams
+    through ijson, which yields the items before a damaged spot and then raises there.
+    """
+    head = _peek(stream)
+    data, error, complete = _read_up_to(stream, WHOLE_DOCUMENT)
+    if complete:
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass  # ijson below finds the items before the damage, and the error
+        else:
+            yield from _items_of(value, listed=head == b"[")
+            return
+    yield from _stream_items(_Prefetched(data, None if complete else stream, error), head)
+
+
+WHOLE_DOCUMENT = 32 * 2**20  # bytes: read whole and parsed at once below this size
+
+
+def _items_of(value: Any, *, listed: bool) -> Iterator[Any]:
+    """What `_stream_items` yields, from a parsed document."""
+    if listed and isinstance(value, list):
+        yield from value
+        return
+    if isinstance(value, dict):
+        for key in WRAPPER_KEYS:
+            if isinstance(value.get(key), list):
+                yield from value[key]
+                return
+    yield value
+
+
+def _stream_items(stream: IO[bytes], head: bytes) -> Iterator[Any]:
     import ijson
 
-    head = _peek(stream)
     if head == b"[":
         yield from ijson.items(stream, "item", use_float=True)
         return
@@ -142,6 +182,46 @@ def iter_json_items(stream: IO[bytes]) -> Iterator[Any]:
                     yield from value[key]
                     return
         yield value
+
+
+def _read_up_to(stream: IO[bytes], limit: int) -> tuple[bytes, BaseException | None, bool]:
+    """(bytes read, the read error that stopped it, whether the stream ended) up to `limit`."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while size < limit:
+            chunk = stream.read(min(2**20, limit - size + 1))
+            if not chunk:
+                return b"".join(chunks), None, True
+            chunks.append(chunk)
+            size += len(chunk)
+    except READ_ERRORS as exc:  # damaged: the items before it are still wanted (ijson)
+        return b"".join(chunks), exc, False
+    return b"".join(chunks), None, False
+
+
+class _Prefetched(io.RawIOBase):
+    """The bytes already read, then the rest of the stream (or the error reading stopped at)."""
+
+    def __init__(self, data: bytes, rest: IO[bytes] | None, error: BaseException | None) -> None:
+        self._head = io.BytesIO(data)
+        self._rest, self._error = rest, error
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001
+        count = self._head.readinto(buffer)
+        if count:
+            return count
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        if self._rest is None:
+            return 0
+        chunk = self._rest.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
 
 def _peek(stream: IO[bytes]) -> bytes:

@@ -15,11 +15,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from dailypapers.store.bulk_rows import insert_rows
 from dailypapers.store.models import HfOrganization, HfUser, PaperAuthor, PaperHf, PaperKeyword
 from dailypapers.store.records import HfAccount, HfExtras, PaperRecord
 from dailypapers.timeutil import as_utc
@@ -44,10 +46,14 @@ DESCRIPTIVE = (
 )
 FIRST_SEEN = ("featured_at", "submitted_on_daily_at")
 COUNTS = ("github_stars", "num_comments", "upvotes")
+ACCOUNT_FIELDS = ("fullname", "avatar_url", "hf_id")
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """A lookup key: case, accents and spacing folded ("Zoë  Müller" -> "zoe muller")."""
+    if text.isascii():  # most names: nothing to decompose, and casefold is lower
+        return " ".join(text.lower().split())[:KEY_LENGTH]
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.casefold().split())[:KEY_LENGTH]
@@ -73,13 +79,9 @@ def _save_accounts(
     rows = {
         row.name: row for row in session.execute(select(table).where(table.c.name.in_(list(found))))
     }
-    new = []
+    new, refreshed = [], []
     for name, (account, seen) in found.items():
-        values = {
-            "fullname": account.fullname,
-            "avatar_url": account.avatar_url,
-            "hf_id": account.hf_id,
-        }
+        values = {name: getattr(account, name) for name in ACCOUNT_FIELDS}
         row = rows.get(name)
         if row is None:
             new.append({"name": name, **values, "seen_at": _utc(seen)})
@@ -88,9 +90,17 @@ def _save_accounts(
             continue
         changed = {k: v for k, v in values.items() if v is not None and getattr(row, k) != v}
         if changed or (seen is not None and row.seen_at != as_utc(seen)):
-            session.execute(
-                update(table).where(table.c.id == row.id).values(**changed, seen_at=_utc(seen))
-            )
+            # Every column, the unchanged ones as stored: one executemany for the batch.
+            kept = {f"new_{k}": v if v is not None else getattr(row, k) for k, v in values.items()}
+            refreshed.append({"row_id": row.id, **kept, "new_seen_at": _utc(seen)})
+    if refreshed:
+        columns = (*ACCOUNT_FIELDS, "seen_at")
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"new_{name}") for name in columns})
+        )
+        session.connection().execute(statement, refreshed)
     if new:
         session.execute(insert(table), new)
     return {
@@ -192,11 +202,11 @@ def save_hf_extras(
     if replaced_authors:
         session.execute(delete(AUTHORS).where(AUTHORS.c.paper_id.in_(replaced_authors)))
     if author_rows:
-        session.execute(insert(AUTHORS), author_rows)
+        insert_rows(session, AUTHORS, author_rows)
     if replaced_keywords:
         session.execute(delete(KEYWORDS).where(KEYWORDS.c.paper_id.in_(replaced_keywords)))
     if keyword_rows:
-        session.execute(insert(KEYWORDS), keyword_rows)
+        insert_rows(session, KEYWORDS, keyword_rows)
     return changed
 
 

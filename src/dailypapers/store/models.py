@@ -1,5 +1,8 @@
 """The tables. Times are stored as UTC; a daily listing's date is a calendar date."""
 
+# size: the whole schema in one file, one short class a table, so that it reads against the
+# migrations and the schema-equals-models test in one place.
+
 from __future__ import annotations
 
 import secrets

@@ -16,33 +16,24 @@ processes notice a new manifest (a new inode) and reopen.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import math
 import os
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from dailypapers.search.vectors.ann import RERANK, graph_candidates
 from dailypapers.search.vectors.base import as_query, top_k
+from dailypapers.search.vectors.file_writes import FileWrites
 
 EXACT_MAX = 20_000  # live rows below which search is an exact matrix product
 TAIL_MAX = 5_000  # rows outside the ANN index before `flush` folds them in
-DEAD_MAX = 0.25  # fraction of dead rows that triggers a compaction on `flush`
-# IVF over HNSW: on 1M clustered vectors HNSW32 (efSearch 96) reached Recall@10 0.90 after an
-# 11-minute build; IVF-SQ8 builds in a fraction of that and, probing enough cells, is exact in
-# practice (benchmarks/embed_bench.py).
-TRAIN_PER_LIST = 40  # k-means sample: rows per cell
-NPROBE_MIN = 16  # cells probed at least (more for big indexes: nlist / 64)
-RERANK = 4  # re-rank k × RERANK candidates with the exact rows
-RETRAIN_GROWTH = 4  # retrain the cells once the index is this many times what they were fit on
 
 
-class FileVectorIndex:
+class FileVectorIndex(FileWrites):
     """`VectorIndex` over files in one folder (see the module docstring)."""
 
     def __init__(self, path: Path, *, exact_max: int = EXACT_MAX, tail_max: int = TAIL_MAX) -> None:
@@ -193,209 +184,10 @@ class FileVectorIndex:
         slots = [tail_best + graph_rows]
         scores = [tail_scores[tail_best]]
         if graph_rows:
-            found = self._graph_candidates(graph, query, k * RERANK, bitmap)
+            found = graph_candidates(graph, query, k * RERANK, bitmap)
             slots.append(found)
             scores.append(np.asarray(rows[np.sort(found)] @ query)[np.argsort(np.argsort(found))])
         all_slots, all_scores = np.concatenate(slots), np.concatenate(scores)
         best = top_k(all_scores, k)
         best = best[np.isfinite(all_scores[best])]
         return ids[all_slots[best]].astype(np.int64), all_scores[best].astype(np.float32)
-
-    def _graph_candidates(
-        self, graph: Any, query: np.ndarray, n: int, bitmap: np.ndarray | None
-    ) -> np.ndarray:
-        import faiss
-
-        params = faiss.SearchParametersIVF()
-        params.nprobe = max(NPROBE_MIN, graph.nlist // 64)
-        if bitmap is not None:
-            params.sel = faiss.IDSelectorBitmap(graph.ntotal, faiss.swig_ptr(bitmap))
-        _, labels = graph.search(query[None, :], n, params=params)
-        labels = labels[0]
-        return labels[labels >= 0]
-
-    # -- writing -------------------------------------------------------------------------
-
-    @contextmanager
-    def _writing(self) -> Iterator[dict[str, Any]]:
-        """Hold the folder's write lock; yields the current manifest to change and commit."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / "lock", "w") as lock_file, self._lock:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            self._opened = False
-            self._refresh()
-            manifest = json.loads(json.dumps(self._manifest))  # a copy to edit
-            yield manifest
-            self._commit(manifest)
-
-    def _commit(self, manifest: dict[str, Any]) -> None:
-        tmp = self.path / "manifest.json.tmp"
-        tmp.write_text(json.dumps(manifest))
-        os.replace(tmp, self._manifest_path())
-        self._opened = False
-        self._refresh()
-
-    def reset(self, model: str, dim: int) -> None:
-        with self._writing() as manifest:
-            old = dict(manifest)
-            manifest.clear()
-            manifest.update(
-                model=model,
-                dim=dim,
-                gen=int(old.get("gen", 0)) + 1,
-                count=0,
-                live=0,
-                graph_rows=0,
-                meta={},
-            )
-        self._remove_generation(old)
-
-    def _remove_generation(self, manifest: dict[str, Any]) -> None:
-        """Delete an old generation's files (readers that still map them keep their inode)."""
-        if not manifest.get("gen"):
-            return
-        for kind in ("rows", "ids", "stamps"):
-            self._file(kind, manifest["gen"]).unlink(missing_ok=True)
-        if manifest.get("graph_file"):
-            (self.path / manifest["graph_file"]).unlink(missing_ok=True)
-
-    def set_meta(self, **values: Any) -> None:
-        with self._writing() as manifest:
-            manifest.setdefault("meta", {}).update(values)
-
-    def add(
-        self,
-        ids: Sequence[int],
-        vectors: np.ndarray,
-        stamps: Sequence[float] | None = None,
-        *,
-        meta: dict[str, Any] | None = None,
-    ) -> None:
-        if len(ids) == 0:
-            if meta:
-                self.set_meta(**meta)
-            return
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        with self._writing() as manifest:
-            # The metadata (the applied change number) is published with these rows: one step.
-            manifest.setdefault("meta", {}).update(meta or {})
-            if not manifest.get("model"):
-                raise RuntimeError("reset(model, dim) the vector index before adding to it")
-            if vectors.shape != (len(ids), manifest["dim"]):
-                raise ValueError(f"expected {len(ids)} vectors of {manifest['dim']} dimensions")
-            # The last occurrence of a repeated id wins, as a later write would.
-            last = {int(i): n for n, i in enumerate(ids)}
-            order = sorted(last.values())
-            ids_arr = np.array([int(ids[n]) for n in order], dtype=np.int64)
-            stamp_arr = np.array(
-                [float(stamps[n]) if stamps is not None else 0.0 for n in order], dtype=np.float64
-            )
-            replaced = self._kill(manifest, ids_arr.tolist())
-            gen = manifest["gen"]
-            for kind, data in (("rows", vectors[order]), ("ids", ids_arr), ("stamps", stamp_arr)):
-                with open(self._file(kind, gen), "r+b" if manifest["count"] else "wb") as out:
-                    out.seek(manifest["count"] * data.itemsize * (data.size // len(data)))
-                    out.write(data.tobytes())
-                    out.truncate()
-            manifest["count"] += len(ids_arr)
-            # Counted, not summed: a writer killed after marking rows dead but before its
-            # manifest leaves those marks behind.
-            del replaced
-            manifest["live"] = self._live_count(manifest)
-
-    def remove(self, ids: Sequence[int]) -> None:
-        if len(ids) == 0 or not self.meta().get("model"):
-            return
-        with self._writing() as manifest:
-            self._kill(manifest, [int(i) for i in ids])
-            manifest["live"] = self._live_count(manifest)
-
-    def _live_count(self, manifest: dict[str, Any]) -> int:
-        if not manifest["count"]:
-            return 0
-        ids = np.memmap(
-            self._file("ids", manifest["gen"]), np.int64, "r", shape=(manifest["count"],)
-        )
-        return int(np.count_nonzero(ids >= 0))
-
-    def _kill(self, manifest: dict[str, Any], ids: list[int]) -> int:
-        """Mark the current rows of `ids` dead in place; returns how many there were."""
-        slots = [s for s in (self._slot(i) for i in ids) if s is not None]
-        if slots:
-            on_disk = np.memmap(
-                self._file("ids", manifest["gen"]), np.int64, "r+", shape=(manifest["count"],)
-            )
-            on_disk[slots] = -1
-            on_disk.flush()
-            del on_disk
-        return len(slots)
-
-    def flush(self, force: bool = False) -> None:
-        """Compact if many rows are dead; fold the exact-search tail into the graph when it is
-        long (or whenever `force`), and drop the graph while the index is small."""
-        self._refresh()
-        manifest = self._manifest
-        count, live = manifest.get("count", 0), manifest.get("live", 0)
-        graph_rows = manifest.get("graph_rows", 0)
-        dead = count - live > max(100, DEAD_MAX * count)
-        small = live < self.exact_max
-        tail = count - graph_rows
-        if not (
-            dead
-            or (small and graph_rows)
-            or (not small and (tail > self.tail_max or force and tail))
-        ):
-            return
-        with self._writing() as manifest:
-            count, live = manifest.get("count", 0), manifest.get("live", 0)
-            if count - live > max(100, DEAD_MAX * count):
-                self._compact(manifest)
-            if manifest.get("live", 0) < self.exact_max:
-                if manifest.get("graph_file"):
-                    (self.path / manifest.pop("graph_file")).unlink(missing_ok=True)
-                manifest["graph_rows"] = 0
-            elif manifest["count"] > manifest.get("graph_rows", 0):
-                self._grow_graph(manifest)
-
-    def _compact(self, manifest: dict[str, Any]) -> None:
-        """Rewrite the live rows into a new generation (dead rows stop costing disk and time)."""
-        old = dict(manifest)
-        keep = np.flatnonzero(self._ids >= 0)
-        gen = int(old["gen"]) + 1
-        self._rows[keep].tofile(self._file("rows", gen))
-        self._ids[keep].tofile(self._file("ids", gen))
-        self._stamps[keep].tofile(self._file("stamps", gen))
-        manifest.update(gen=gen, count=len(keep), live=len(keep), graph_rows=0, graph_trained=0)
-        manifest.pop("graph_file", None)
-        self._commit(manifest)
-        self._remove_generation(old)
-
-    def _grow_graph(self, manifest: dict[str, Any]) -> None:
-        import faiss
-
-        rows, count = self._rows, manifest["count"]
-        graph_rows = manifest.get("graph_rows", 0)
-        trained = manifest.get("graph_trained", 0)
-        if graph_rows and self._graph is not None and count <= RETRAIN_GROWTH * trained:
-            graph = faiss.clone_index(self._graph)  # readers may be searching the live one
-        else:
-            lists = int(min(8192, max(64, 2 * math.sqrt(count))))
-            graph = faiss.index_factory(
-                manifest["dim"], f"IVF{lists},SQ8", faiss.METRIC_INNER_PRODUCT
-            )
-            # A random sample: the rows are in time order, and topics drift.
-            rng = np.random.default_rng(count)
-            size = min(count, TRAIN_PER_LIST * lists)
-            sample = rows[np.sort(rng.choice(count, size=size, replace=False))]
-            graph.train(np.ascontiguousarray(sample))
-            graph_rows, trained = 0, count
-        for start in range(graph_rows, count, 50_000):
-            graph.add(np.ascontiguousarray(rows[start : min(start + 50_000, count)]))
-        name = f"ann-{manifest['gen']}-{count}.faiss"
-        faiss.write_index(graph, str(self.path / name))
-        previous = manifest.get("graph_file")
-        manifest.update(graph_rows=count, graph_file=name, graph_trained=trained)
-        self._graph = None  # reopened from the file by the commit's refresh
-        self._commit(manifest)
-        if previous and previous != name:
-            (self.path / previous).unlink(missing_ok=True)

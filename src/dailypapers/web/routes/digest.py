@@ -7,6 +7,9 @@ providers POST without cookies: it is authenticated by its signed token and is i
 GET never changes anything, so link scanners that open every URL in a mail do no harm.
 """
 
+# size: for now; the "For you" / saved routes at the end move to a module of their own once
+# rank/recommend.py's split (branch lib) settles what they import.
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -20,45 +20,41 @@ from __future__ import annotations
 import atexit
 import json
 import logging
-import os
-import shutil
 import threading
 import time
-import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import tantivy
-from tantivy import Occur, Query
 
-from dailypapers.faults import fault_point
 from dailypapers.search.lexical.base import (
     Filters,
-    IndexDoc,
     LexicalResult,
     Rank,
     Sort,
     WriterBusy,
 )
-from dailypapers.search.lexical.tantivy.query import build_query, filter_clauses
+from dailypapers.search.lexical.tantivy.bookkeeping import (
+    INDEX_NAME,
+    STATE_KEY,
+    db_token,
+    marker_seq,
+    mirror,
+)
+from dailypapers.search.lexical.tantivy.rebuild import build_and_swap
 from dailypapers.search.lexical.tantivy.schema import (
-    MARKER_ID,
-    SCHEMA,
     SCHEMA_VERSION,
-    document_of,
-    marker_of,
     open_index,
 )
-from dailypapers.search.lexical.tantivy.sqlite_docs import (
-    doc_of_row,
-    iter_changed,
-    iter_docs,
-    read_docs,
+from dailypapers.search.lexical.tantivy.searching import filter_index, search_index
+from dailypapers.search.lexical.tantivy.sqlite_docs import doc_of_row, iter_changed, read_docs
+from dailypapers.search.lexical.tantivy.writer import (
+    COMMIT_INTERVAL,
+    LOCK_WAIT,
+    IndexWriting,
 )
-from dailypapers.store.changes import latest_change_seq, record_applied
-from dailypapers.store.models import SyncState
+from dailypapers.store.changes import latest_change_seq
 
 if TYPE_CHECKING:
     from dailypapers.search.query import ParsedQuery
@@ -66,16 +62,12 @@ if TYPE_CHECKING:
     from dailypapers.store.records import UpsertResult
 
 log = logging.getLogger(__name__)
-STATE_KEY = "search.lexical"
-INDEX_NAME = "lexical"  # its row in index_state (a mirror of the marker, for reports)
-COMMIT_INTERVAL = 1.0  # seconds between commits during a burst
+# STATE_KEY, INDEX_NAME and SCHEMA_VERSION are re-exported for the tests and reports.
+__all__ = ["INDEX_NAME", "SCHEMA_VERSION", "STATE_KEY", "TantivyIndex", "tantivy_index"]
 CATCH_UP_COMMIT = 100_000  # documents between commits of one long catch-up
-WRITER_HEAP = 128_000_000  # bytes, split between the threads
-WRITER_THREADS = 1  # one indexing thread: the importer's Python keeps the other core
-LOCK_WAIT = 15.0  # seconds a writer waits for another process's lock before deferring
 
 
-class TantivyIndex:
+class TantivyIndex(IndexWriting):
     """The tantivy lexical index of one data dir (one object per process and path)."""
 
     def __init__(self, root: Path) -> None:
@@ -111,11 +103,11 @@ class TantivyIndex:
     def _ours(self, store: Store) -> bool:
         """The index exists, has this schema and belongs to this database."""
         state = self.state()
-        return state.get("schema") == SCHEMA_VERSION and state.get("token") == _db_token(store)
+        return state.get("schema") == SCHEMA_VERSION and state.get("token") == db_token(store)
 
     def applied_seq(self) -> int:
         """The change number the committed index has applied (0 when none)."""
-        return _marker_seq(self._reader())
+        return marker_seq(self._reader())
 
     # --- reading -----------------------------------------------------------------------------
     def _reader(self) -> tantivy.Index:
@@ -173,76 +165,20 @@ class TantivyIndex:
         sort: Sort = "relevance",
         rank: Rank = "all-first",
     ) -> LexicalResult:
-        index = self._reader()
-        searcher = index.searcher()
-        filters = filters or Filters()
-        order = {"date": "day", "votes": "votes"}.get(sort)
-        wanted = offset + limit
-        result = LexicalResult()
-        for mode in ("all", "any"):
-            built = build_query(SCHEMA, query, filters, mode=mode)
-            if built is None:
-                continue
-            if rank == "any" and mode == "all" and build_query(SCHEMA, query, filters, mode="any"):
-                continue  # bm25 over any word ranks alone (the hybrid's lexical half)
-            # Not counted: counting every match scores them all, where top-k skips whole blocks
-            # (a broad query at 1M papers: ~10x slower). Past the page, totals are lower bounds.
-            found = searcher.search(
-                built.query, limit=wanted + 1, count=False, order_by_field=order
-            )
-            ids = searcher.fast_field_values("id", [address for _, address in found.hits])
-            scores = [float(score) for score, _ in found.hits]
-            more = len(ids) > wanted
-            ids, scores = ids[:wanted], scores[:wanted]
-            if mode == "all":
-                result = LexicalResult(ids, scores, len(ids) + more, built.kind, exact=not more)
-                # Enough papers contain every word (or there is only one word): done.
-                if more or len(ids) == wanted or not built.can_relax:
-                    break
-                continue
-            # Papers with every word stay first; papers with some words follow.
-            seen = set(result.ids)
-            for paper_id, score in zip(ids, scores, strict=True):
-                if paper_id not in seen and len(result.ids) < wanted:
-                    result.ids.append(paper_id)
-                    result.scores.append(score)
-            result.total = max(result.total, len(result.ids) + more)
-            result.exact = not more
-            result.mode = "any" if len(result.ids) > len(seen) else result.mode
-        result.ids = result.ids[offset:wanted]
-        result.scores = result.scores[offset:wanted]
-        return result
+        return search_index(
+            self._reader(),
+            query,
+            limit=limit,
+            offset=offset,
+            filters=filters,
+            sort=sort,
+            rank=rank,
+        )
 
     def filter_ids(self, ids: Sequence[int], query: ParsedQuery, filters: Filters) -> set[int]:
-        if not ids:
-            return set()
-        searcher = self._reader().searcher()
-        clauses = [(Occur.Must, Query.term_set_query(SCHEMA, "id", list(ids)))]
-        clauses += filter_clauses(SCHEMA, query, filters)
-        found = searcher.search(Query.boolean_query(clauses), limit=len(ids), count=False)
-        return set(searcher.fast_field_values("id", [address for _, address in found.hits]))
+        return filter_index(self._reader(), ids, query, filters) if ids else set()
 
-    # --- writing -----------------------------------------------------------------------------
-    def _acquire_writer(self, wait: float = LOCK_WAIT) -> tantivy.IndexWriter:
-        if self._writer is not None:
-            return self._writer
-        index = self._index or open_index(self.path)
-        self._index = index
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                self._writer = index.writer(WRITER_HEAP, WRITER_THREADS)
-                break
-            except ValueError as exc:
-                if "LockBusy" not in str(exc) or time.monotonic() >= deadline:
-                    raise WriterBusy(str(exc)) from exc
-                time.sleep(0.05)
-        index.reload()
-        self._max_id = _max_id(index)
-        # Start from what is committed: what another writer (or a crashed one) left.
-        self._applied = self._committed = _marker_seq(index)
-        return self._writer
-
+    # --- writing (the writer itself: writer.py) ----------------------------------------------
     def index(self, store: Store, paper_ids: Sequence[int]) -> None:
         """Bring the index up to date (the ids are covered by the change sequence)."""
         self.catch_up(store)
@@ -288,7 +224,7 @@ class TantivyIndex:
                 self._last_index = time.monotonic()
             if final:
                 self.flush(release=True)
-                _mirror(store, self._committed)
+                mirror(store, self._committed)
             elif count:
                 if self._last_index - self._last_commit >= COMMIT_INTERVAL:
                     self._commit_beside()
@@ -307,84 +243,6 @@ class TantivyIndex:
         self._applied = result.change_seq
         return len(docs)
 
-    def _commit_beside(self) -> None:
-        """Commit in a thread of its own, so the importer parses its next batch meanwhile.
-
-        tantivy releases the GIL while it waits for its indexing threads and writes segments;
-        the lock keeps the next batch's documents out until the commit is done.
-        """
-        if self._committer is not None and self._committer.is_alive():
-            return
-        self._last_commit = time.monotonic()  # not due again while this one runs
-        self._committer = threading.Thread(target=self._commit_logged, daemon=True)
-        self._committer.start()
-
-    def _commit_logged(self) -> None:
-        try:
-            self.flush()
-        except Exception:  # the marker did not move: the next catch-up re-applies
-            log.exception("lexical index: commit failed")
-
-    def _add(self, writer: tantivy.IndexWriter, docs: list[IndexDoc]) -> None:
-        """Add documents, deleting first only ids the index may already hold."""
-        for doc in docs:
-            if doc.id <= self._max_id:
-                writer.delete_documents_by_term("id", doc.id)
-            writer.add_document(document_of(doc))
-        if docs:
-            self._max_id = max(self._max_id, max(doc.id for doc in docs))
-
-    def _commit(self) -> None:
-        """Commit the documents with the marker of the number they reach: one atomic step."""
-        if self._writer is None:
-            return
-        if self._applied != self._committed:
-            self._writer.delete_documents_by_term("id", MARKER_ID)
-            self._writer.add_document(marker_of(self._applied))
-        fault_point("lexical-commit")
-        self._writer.commit()
-        self._committed = self._applied
-        self._last_commit = time.monotonic()
-
-    def _schedule_commit(self, delay: float = COMMIT_INTERVAL) -> None:
-        timer = self._timer
-        if timer is None or not timer.is_alive() or timer is threading.current_thread():
-            self._timer = threading.Timer(delay, self._after_burst)
-            self._timer.daemon = True
-            self._timer.start()
-
-    def _after_burst(self) -> None:
-        """Commit what waits; once no batch came for COMMIT_INTERVAL, release the writer.
-
-        Releasing in the middle of a burst would cost a wait for the merging threads and a
-        fresh writer for the next batch: a bulk import keeps the writer while it runs.
-        """
-        with self._lock:
-            if self._writer is None:
-                return
-            now = time.monotonic()
-            idle = now - self._last_index
-            if idle < COMMIT_INTERVAL:
-                if self._applied > self._committed and now - self._last_commit >= COMMIT_INTERVAL:
-                    self._commit()
-                self._schedule_commit(COMMIT_INTERVAL - idle)
-                return
-            self.flush(release=True)
-
-    def flush(self, *, release: bool = False) -> None:
-        """Commit what is pending; with `release`, let other processes write again."""
-        with self._lock:
-            self._commit()
-            if release and self._writer is not None:
-                self._writer.wait_merging_threads()
-                self._writer = None
-
-    def close(self) -> None:
-        try:
-            self.flush(release=True)
-        except Exception:  # at exit: the marker lets the next writer catch up
-            log.exception("lexical index: final commit failed")
-
     def rebuild(self, store: Store, *, progress: bool = False) -> int:
         """Build a fresh index beside the live one, then swap it in."""
         with self._lock:
@@ -393,93 +251,13 @@ class TantivyIndex:
             except Exception:  # a damaged live index: it is being replaced anyway
                 log.warning("lexical index: could not commit the old index before rebuilding")
                 self._writer = None
-            fresh = self.root / f"lexical.new-{os.getpid()}"
-            shutil.rmtree(fresh, ignore_errors=True)
-            index = open_index(fresh)
-            writer = index.writer(WRITER_HEAP, 1)
-            count = 0
-            with store.session() as session:
-                # Read in one transaction: the number and the documents are the same snapshot.
-                latest = latest_change_seq(session)
-                bar = _progress(session) if progress else None
-                for docs in iter_docs(session):
-                    for doc in docs:
-                        writer.add_document(document_of(doc))
-                    count += len(docs)
-                    if bar:
-                        bar.update(len(docs))
-            writer.add_document(marker_of(latest))
-            writer.commit()
-            writer.wait_merging_threads()
-            del writer
-            token = _db_token(store, create=True)
-            state = {
-                "schema": SCHEMA_VERSION,
-                "token": token,
-                "generation": uuid.uuid4().hex,
-                "rebuilt_at": datetime.now(UTC).isoformat(),
-            }
-            (fresh / "state.json").write_text(json.dumps(state))
-            old = self.root / f"lexical.old-{os.getpid()}"
-            shutil.rmtree(old, ignore_errors=True)
-            if self.path.exists():
-                os.replace(self.path, old)
-            os.replace(fresh, self.path)
-            shutil.rmtree(old, ignore_errors=True)
+            count, latest = build_and_swap(self.root, self.path, store, progress=progress)
             self._index, self._writer = None, None
             self._applied = self._committed = latest
             self._generation = None
             self._checked = True
-            _mirror(store, latest)
-            if bar:
-                bar.close()
+            mirror(store, latest)
             return count
-
-
-def _marker_seq(index: tantivy.Index) -> int:
-    searcher = index.searcher()
-    found = searcher.search(Query.term_query(SCHEMA, "id", MARKER_ID), limit=1, count=False)
-    if not found.hits:
-        return 0
-    return int(searcher.fast_field_values("applied_seq", [found.hits[0][1]])[0])
-
-
-def _max_id(index: tantivy.Index) -> int:
-    """The highest paper id committed to the index (0 when empty)."""
-    searcher = index.searcher()
-    found = searcher.search(Query.all_query(), limit=1, order_by_field="id")
-    return int(found.hits[0][0]) if found.hits else 0
-
-
-def _mirror(store: Store, seq: int) -> None:
-    """Copy the applied number to index_state, where reports read it (the marker is the truth)."""
-    with store.session() as session:
-        record_applied(session, INDEX_NAME, seq)
-
-
-def _db_token(store: Store, *, create: bool = False) -> str | None:
-    """The token that ties an index to its database (made by a rebuild)."""
-    with store.session() as session:
-        row = session.get(SyncState, STATE_KEY)
-        if row is not None and row.value.get("token"):
-            return row.value["token"]
-        if not create:
-            return None
-        token = uuid.uuid4().hex
-        if row is None:
-            session.add(SyncState(key=STATE_KEY, value={"token": token}))
-        else:
-            row.value = {**row.value, "token": token}
-        return token
-
-
-def _progress(session):  # noqa: ANN001, ANN202
-    from sqlalchemy import func, select
-
-    from dailypapers.search.progress import Progress
-    from dailypapers.store.models import Paper
-
-    return Progress(session.scalar(select(func.count(Paper.id))) or 0, "lexical index")
 
 
 _instances: dict[Path, TantivyIndex] = {}

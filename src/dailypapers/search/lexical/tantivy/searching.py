@@ -1,0 +1,78 @@
+"""Reading the tantivy index: ranked search (all words first, then any) and id filtering."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import tantivy
+from tantivy import Occur, Query
+
+from dailypapers.search.lexical.base import Filters, LexicalResult, Rank, Sort
+from dailypapers.search.lexical.tantivy.query import build_query, filter_clauses
+from dailypapers.search.lexical.tantivy.schema import SCHEMA
+
+if TYPE_CHECKING:
+    from dailypapers.search.query import ParsedQuery
+
+
+def search_index(
+    index: tantivy.Index,
+    query: ParsedQuery,
+    *,
+    limit: int,
+    offset: int = 0,
+    filters: Filters | None = None,
+    sort: Sort = "relevance",
+    rank: Rank = "all-first",
+) -> LexicalResult:
+    """One page of papers matching `query`: those with every word first, then any word."""
+    searcher = index.searcher()
+    filters = filters or Filters()
+    order = {"date": "day", "votes": "votes"}.get(sort)
+    wanted = offset + limit
+    result = LexicalResult()
+    for mode in ("all", "any"):
+        built = build_query(SCHEMA, query, filters, mode=mode)
+        if built is None:
+            continue
+        if rank == "any" and mode == "all" and build_query(SCHEMA, query, filters, mode="any"):
+            continue  # bm25 over any word ranks alone (the hybrid's lexical half)
+        # Not counted: counting every match scores them all, where top-k skips whole blocks
+        # (a broad query at 1M papers: ~10x slower). Past the page, totals are lower bounds.
+        found = searcher.search(built.query, limit=wanted + 1, count=False, order_by_field=order)
+        ids = searcher.fast_field_values("id", [address for _, address in found.hits])
+        scores = [float(score) for score, _ in found.hits]
+        more = len(ids) > wanted
+        ids, scores = ids[:wanted], scores[:wanted]
+        if mode == "all":
+            result = LexicalResult(ids, scores, len(ids) + more, built.kind, exact=not more)
+            # Enough papers contain every word (or there is only one word): done.
+            if more or len(ids) == wanted or not built.can_relax:
+                break
+            continue
+        # Papers with every word stay first; papers with some words follow.
+        seen = set(result.ids)
+        for paper_id, score in zip(ids, scores, strict=True):
+            if paper_id not in seen and len(result.ids) < wanted:
+                result.ids.append(paper_id)
+                result.scores.append(score)
+        result.total = max(result.total, len(result.ids) + more)
+        result.exact = not more
+        result.mode = "any" if len(result.ids) > len(seen) else result.mode
+    result.ids = result.ids[offset:wanted]
+    result.scores = result.scores[offset:wanted]
+    return result
+
+
+def filter_index(
+    index: tantivy.Index, ids: Sequence[int], query: ParsedQuery, filters: Filters
+) -> set[int]:
+    """Which of `ids` pass the query's field filters (and `filters`)."""
+    if not ids:
+        return set()
+    searcher = index.searcher()
+    clauses = [(Occur.Must, Query.term_set_query(SCHEMA, "id", list(ids)))]
+    clauses += filter_clauses(SCHEMA, query, filters)
+    found = searcher.search(Query.boolean_query(clauses), limit=len(ids), count=False)
+    return set(searcher.fast_field_values("id", [address for _, address in found.hits]))
