@@ -119,9 +119,7 @@ SIZE_LIMIT = 300  # lines: a module longer than this is several rooms (docs/arch
 SIZE_NOTE_LINES = 10  # a `# size: <reason>` note must be this near the top to be seen
 # Being split on sibling branches at the time of writing; drop each name once its split lands.
 SPLIT_ELSEWHERE = {
-    "store/upsert.py",  # the PostgreSQL COPY import path (branch pg)
     "search/lexical/postgres.py",  # branch rel2
-    "rank/recommend.py",  # branch lib
 }
 
 

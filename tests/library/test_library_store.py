@@ -19,6 +19,7 @@ from dailypapers.library.account import (
     user_columns,
 )
 from dailypapers.library.editors import add_editor
+from dailypapers.library.public import public_collections_with
 from dailypapers.library.saved import saved_papers, set_saved
 from dailypapers.library.tokens import create_token
 from dailypapers.store.db import alembic_config
@@ -78,7 +79,7 @@ def test_a_collection_keeps_order_notes_and_editors(store, papers):
         with pytest.raises(InvalidInput):
             add_editor(session, group, alice, "nobody-here")
         assert [c.title for c in lib.owned_and_shared(session, bob)] == ["Reading group"]
-        assert lib.public_collections_with(session, one.id) == [group]
+        assert public_collections_with(session, one.id) == [group]
         with pytest.raises(NotFound):
             lib.readable(session, group.id + 1000, carol)
 

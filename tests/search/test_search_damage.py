@@ -4,6 +4,7 @@ warning and rebuilds it in the background; `search-index` rebuilds it with a mes
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 from fastapi.testclient import TestClient
@@ -33,7 +34,11 @@ def _damage(store, how: str) -> None:
             (p for p in index.path.iterdir() if p.is_file() and p.suffix not in (".json", ".lock")),
             key=lambda p: p.stat().st_size,
         )
-        biggest.write_bytes(biggest.read_bytes()[: biggest.stat().st_size // 2])
+        # A new file renamed over the old one, not a cut in place: this process may still map
+        # the old file (a reader of a truncated mapping dies of SIGBUS), a new process sees the cut.
+        cut = biggest.with_name(biggest.name + ".cut")
+        cut.write_bytes(biggest.read_bytes()[: biggest.stat().st_size // 2])
+        os.replace(cut, biggest)
     # What a new process sees: no index object that still holds the old files open.
     tantivy_module._instances.clear()
 

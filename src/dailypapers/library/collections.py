@@ -291,15 +291,3 @@ def move_paper(
     for position, item in enumerate(items):
         item.position = position
     collection.updated_at = utcnow()
-
-
-def public_collections_with(session: Session, paper_id: int) -> list[LibraryCollection]:
-    """The public collections a paper is in ("in 3 collections" on its page)."""
-    return list(
-        session.scalars(
-            select(LibraryCollection)
-            .join(LibraryItem, LibraryItem.collection_id == LibraryCollection.id)
-            .where(LibraryItem.paper_id == paper_id, LibraryCollection.visibility == "public")
-            .order_by(LibraryCollection.updated_at.desc())
-        )
-    )

@@ -13,8 +13,8 @@ from dailypapers.feed.cards import load_cards
 from dailypapers.feed.listing import cached_listing, current_month, current_week
 from dailypapers.feed.papers import paper_detail, user_profile
 from dailypapers.feed.periods import day_period, parse_day, parse_month, parse_week
-from dailypapers.library.collections import public_collections_with
 from dailypapers.library.export import export
+from dailypapers.library.public import public_collections_with
 from dailypapers.library.saved import saved_ids, saved_papers
 from dailypapers.rank.trending import FORMULA, GRAVITY, WINDOW_DAYS, trending_cards
 from dailypapers.web.deps import OptionalUser, SessionDep
