@@ -168,6 +168,38 @@ def test_postgres_ranks_with_frequencies_from_planner_statistics(papers):
     with papers.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE papers"))
     engine = lexical_index(papers)
-    assert "model" in engine._most_common()  # a common word: no scan to count it
+    assert "model" in engine.stats._most_common()  # a common word: no scan to count it
     found = ids(lexical(papers, "zorbulating model"))
     assert found[0] in {"2406.90001", "2406.90002"}
+
+
+def test_a_rare_word_outranks_a_common_word_repeated(store):
+    """bm25 on both backends: idf makes the rare word count, and term frequency saturates, so
+    a paper saying "learning" over and over does not beat the one with the word typed that
+    few papers have."""
+    from support.search import crafted
+
+    store.settings.embed_inline_max = 0
+    fillers = [
+        crafted(f"2406.908{n:02d}", f"Sequence Study {n}", "Learning with sequence tasks.")
+        for n in range(10, 30)
+    ]
+    save_papers(
+        store,
+        [
+            *fillers,
+            crafted(
+                "2406.90801",
+                "A Note on Sequence Tasks",
+                "Learning learning learning, learned by learning, for learning to learn.",
+            ),
+            crafted(
+                "2406.90802",
+                "A Note on Sequence Problems",
+                "We describe the grommeltide effect in passing, among other observations.",
+            ),
+        ],
+    )
+    found = ids(search_papers(store, "grommeltide learning", mode="hybrid"))
+    assert found[0] == "2406.90802"
+    assert found.index("2406.90801") == 1  # the repeated common word still counts

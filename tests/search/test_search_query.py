@@ -94,3 +94,12 @@ def test_bad_queries_say_what_is_wrong(text, message):
 def test_empty_query_is_empty():
     assert parse_query("   ").is_empty
     assert not parse_query("cat:cs.CL").is_empty
+
+
+def test_free_text_keeps_the_words_in_the_order_typed():
+    """The semantic half embeds a sentence: stopwords stay, in place (a scrambled "router
+    remembers earlier layers chose that what" reads as another sentence); operators and
+    exclusions are left out."""
+    q = parse_query('router that remembers "what earlier" layers chose -video cat:cs.LG')
+    assert q.free_text == "router that remembers what earlier layers chose"
+    assert q.terms == ["router", "remembers", "layers", "chose"]

@@ -48,6 +48,9 @@ class ParsedQuery:
     until: date | None = None
     arxiv_id: str | None = None
     dropped: list[str] = field(default_factory=list)  # query stopwords left out
+    # The free words and phrases as typed, in order, stopwords included: what the semantic half
+    # embeds (a sentence encoder reads word order and function words).
+    spoken: list[str] = field(default_factory=list)
 
     @property
     def has_text(self) -> bool:
@@ -69,7 +72,10 @@ class ParsedQuery:
 
     @property
     def free_text(self) -> str:
-        """The words and phrases as plain text (what the semantic half embeds)."""
+        """The words and phrases as plain text, in the order typed (what the semantic half
+        embeds: scrambled, "router that remembers what earlier layers chose" ranked worse)."""
+        if self.spoken:
+            return " ".join(self.spoken).strip()
         return " ".join([*self.phrases, *self.terms, *self.dropped]).strip()
 
 
@@ -150,6 +156,7 @@ def parse_query(text: str) -> ParsedQuery:
             query.excluded.append(value)
         elif quoted is not None:
             query.phrases.append(value)
+            query.spoken.append(value)
         else:
             _add_words(query, value)
     if query.since and query.until and query.since > query.until:
@@ -167,6 +174,7 @@ def _add_words(query: ParsedQuery, value: str) -> None:
             return
         except BadArxivId:
             pass
+    query.spoken.append(value)
     for word in re.findall(r"[\w][\w.+#'-]*", value):
         word = word.strip(".'-")
         if not word:
