@@ -83,7 +83,7 @@ def holds_datetimes(type_: Any) -> bool:
     inner = getattr(type_, "impl", type_)
     try:
         return inner.python_type is datetime
-    except NotImplementedError:  # a type that does not say: convert each value
+    except NotImplementedError:  # SQLAlchemy's answer for a type without one: not a datetime
         return False
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from dailypapers.store.bulk_rows import insert_rows
+from dailypapers.store.bulk_insert import insert_many
 from dailypapers.store.models import HfOrganization, HfUser, PaperAuthor, PaperHf, PaperKeyword
 from dailypapers.store.records import HfAccount, HfExtras, PaperRecord
 from dailypapers.timeutil import as_utc
@@ -202,11 +202,11 @@ def save_hf_extras(
     if replaced_authors:
         session.execute(delete(AUTHORS).where(AUTHORS.c.paper_id.in_(replaced_authors)))
     if author_rows:
-        insert_rows(session, AUTHORS, author_rows)
+        insert_many(session, AUTHORS, author_rows)
     if replaced_keywords:
         session.execute(delete(KEYWORDS).where(KEYWORDS.c.paper_id.in_(replaced_keywords)))
     if keyword_rows:
-        insert_rows(session, KEYWORDS, keyword_rows)
+        insert_many(session, KEYWORDS, keyword_rows)
     return changed
 
 

@@ -1,8 +1,24 @@
 // Small progressive enhancements; every form works without this file.
-(function () {
+// POST a form as it is, with the page's CSRF token, asking for JSON: the reply's state, or null
+// when the visitor is sent to log in. Shared by the enhancements below.
+function dailypapersPost(form) {
   "use strict";
   var meta = document.querySelector('meta[name="csrf-token"]');
-  var csrf = meta ? meta.getAttribute("content") : "";
+  return fetch(form.action, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Accept": "application/json", "X-CSRF-Token": meta ? meta.getAttribute("content") : "" },
+    body: new URLSearchParams(new FormData(form)),
+  }).then(function (response) {
+    if (response.status === 401) { window.location = "/login?next=" + encodeURIComponent(location.pathname); return null; }
+    if (!response.ok) return response.json().then(function (body) { throw new Error(body.error || response.statusText); });
+    return response.json();
+  });
+}
+
+(function () {
+  "use strict";
+
 
   // Upvote without reloading: POST the same form with fetch, ask for JSON, update the button.
   document.addEventListener("submit", function (event) {
@@ -12,17 +28,7 @@
     var button = form.querySelector("button");
     if (button.disabled) return;
     button.disabled = true;
-    fetch(form.action, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Accept": "application/json", "X-CSRF-Token": csrf },
-      body: new URLSearchParams(new FormData(form)),
-    })
-      .then(function (response) {
-        if (response.status === 401) { window.location = "/login?next=" + encodeURIComponent(location.pathname); return null; }
-        if (!response.ok) return response.json().then(function (body) { throw new Error(body.error || response.statusText); });
-        return response.json();
-      })
+    dailypapersPost(form)
       .then(function (state) {
         if (!state) return;
         document.querySelectorAll('form.vote[action="' + form.getAttribute("action") + '"] button').forEach(function (b) {
@@ -60,8 +66,6 @@
 // JSON and flip the button and its hidden "want"/"on"/"saved" field.
 (function () {
   "use strict";
-  var meta = document.querySelector('meta[name="csrf-token"]');
-  var csrf = meta ? meta.getAttribute("content") : "";
   var kinds = { "library-toggle": "want", "reading-toggle": "on", "save-paper": "saved" };
 
   function kindOf(form) {
@@ -78,17 +82,7 @@
     var field = form.querySelector('input[name="' + kinds[kind] + '"]');
     if (button.disabled) return;
     button.disabled = true;
-    fetch(form.action, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Accept": "application/json", "X-CSRF-Token": csrf },
-      body: new URLSearchParams(new FormData(form)),
-    })
-      .then(function (response) {
-        if (response.status === 401) { window.location = "/login?next=" + encodeURIComponent(location.pathname); return null; }
-        if (!response.ok) return response.json().then(function (body) { throw new Error(body.error || response.statusText); });
-        return response.json();
-      })
+    dailypapersPost(form)
       .then(function (state) {
         if (!state) return;
         var on = field.value === "1";  // what was just asked for
