@@ -8,7 +8,7 @@ Generates N realistic arXiv snapshot records (≈1 KB abstract, 4-6 authors, 1-3
 fresh database, and reports papers/s and the process's peak RSS (ru_maxrss). The baseline
 inserts the same rows (papers and versions) in transactions of the same size, without the
 upsert: the bare DB-API `executemany` on SQLite, a bare psycopg `COPY` on PostgreSQL (what the
-import itself uses there; PostgreSQL keeps `search_tsv` current in both). 'with indexes' runs
+import itself uses there). 'with indexes' runs
 the import as the command does, with the keyword index catching up after each batch
 (jobs/follow.py); the run says so.
 """

@@ -159,20 +159,6 @@ def test_filter_only_query_lists_matching_papers(papers):
     assert set(ids(lexical(papers, "cat:cs.CV"))) == {"2406.90003", "2406.90004"}
 
 
-@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_postgres_ranks_with_frequencies_from_planner_statistics(papers):
-    from sqlalchemy import text
-
-    from dailypapers.search.lexical.registry import lexical_index
-
-    with papers.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("ANALYZE papers"))
-    engine = lexical_index(papers)
-    assert "model" in engine.stats._most_common()  # a common word: no scan to count it
-    found = ids(lexical(papers, "zorbulating model"))
-    assert found[0] in {"2406.90001", "2406.90002"}
-
-
 def test_a_rare_word_outranks_a_common_word_repeated(store):
     """bm25 on both backends: idf makes the rare word count, and term frequency saturates, so
     a paper saying "learning" over and over does not beat the one with the word typed that

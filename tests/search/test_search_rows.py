@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from dailypapers.search.lexical.tantivy.sqlite_docs import doc_of_row, read_docs
+from dailypapers.search.lexical.tantivy.store_docs import doc_of_row, read_docs
 from dailypapers.store.records import ListingRecord, PaperRecord, VersionRecord
 from dailypapers.store.upsert import save_papers, upsert_papers
 from support.search import real_records

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from dailypapers.store.db import Store
 from dailypapers.store.models import JobRun
@@ -41,24 +42,39 @@ class Claim:
 
 def announce(store: Store, job: str, slot: str) -> bool:
     """Make sure the slot exists (pending unless it already ran); True when this call made it."""
-    insert = sqlite_insert if store.is_sqlite else pg_insert
+    with store.session() as session:
+        return announce_in(session, job, slot)
+
+
+def announce_in(session: Session, job: str, slot: str) -> bool:
+    """`announce` inside the caller's transaction."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(JobRun)
         .values(job=job, slot=slot, state=PENDING, attempts=0, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=[JobRun.job, JobRun.slot])
         .returning(JobRun.job)
     )
-    with store.session() as session:
-        return session.execute(statement).first() is not None
+    return session.execute(statement).first() is not None
 
 
-def claim(store: Store, owner: str, lease: float, now: datetime | None = None) -> Claim | None:
-    """Take the oldest pending slot, or one whose owner's lease ran out; None when none is."""
+def claim(
+    store: Store,
+    owner: str,
+    lease: float,
+    now: datetime | None = None,
+    *,
+    job: str | None = None,
+) -> Claim | None:
+    """Take the oldest pending slot (of `job`, or any), or one whose owner's lease ran out;
+    None when none is."""
     now = now or utcnow()
     claimable = or_(
         JobRun.state == PENDING,
         and_(JobRun.state == RUNNING, JobRun.lease_until < now),
     )
+    if job is not None:
+        claimable = and_(JobRun.job == job, claimable)
     with store.session() as session:
         row = session.execute(
             select(JobRun.job, JobRun.slot, JobRun.attempts)

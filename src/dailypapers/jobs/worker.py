@@ -60,9 +60,20 @@ def _digests(period: str) -> Callable[[Store, str], None]:
 
 
 def index(store: Store, slot: str) -> None:
-    """The derived indexes catch up (keyword index, a few vectors; `dailypapers index` embeds
-    a backlog)."""
+    """The derived indexes catch up: the keyword index and a few vectors here; on PostgreSQL
+    a larger backlog is cut into `embed` ranges that every worker helps with."""
     after_write(store)
+    if not store.is_sqlite:
+        from dailypapers.search.vectors.shared import plan_backlog
+
+        plan_backlog(store, minimum=store.settings.embed_inline_max)
+
+
+def embed(store: Store, slot: str) -> None:
+    """One range of a shared embedding backlog (search/vectors/shared.py)."""
+    from dailypapers.search.vectors.shared import embed_range
+
+    embed_range(store, slot)
 
 
 JOBS: dict[str, Callable[[Store, str], None]] = {
@@ -70,6 +81,7 @@ JOBS: dict[str, Callable[[Store, str], None]] = {
     "digest-daily": _digests("daily"),
     "digest-weekly": _digests("weekly"),
     "index": index,
+    "embed": embed,
 }
 
 
@@ -115,9 +127,12 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_one(store: Store, owner: str, lease: float) -> queue.Claim | None:
-    """Claim one slot and run it to the end, renewing the lease; None when nothing waits."""
-    claim = queue.claim(store, owner, lease)
+def run_one(
+    store: Store, owner: str, lease: float, *, job_name: str | None = None
+) -> queue.Claim | None:
+    """Claim one slot (of `job_name`, or any) and run it to the end, renewing the lease; None
+    when nothing waits."""
+    claim = queue.claim(store, owner, lease, job=job_name)
     if claim is None:
         return None
     job = JOBS.get(claim.job)

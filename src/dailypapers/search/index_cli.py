@@ -21,11 +21,21 @@ def index_command(
     chunk: int = typer.Option(
         0, "--chunk", min=0, help="Papers per stored step (0: the model's default)."
     ),
+    shared: bool = typer.Option(
+        False,
+        "--shared",
+        help="PostgreSQL: share the backlog with other `index --shared` processes and workers, "
+        "on any machines (ranges claimed from the job queue; --chunk sets a range's size).",
+    ),
 ) -> None:
     """Embed new and changed papers for semantic search (resumes where it stopped).
 
     Choosing a model other than the one that built the index rebuilds it with that model.
     """
+    if shared:
+        if rebuild or model:
+            raise fail("--shared embeds with the index's model: run --rebuild/--model alone first")
+        return _index_shared(chunk)
     from dailypapers.search.progress import Progress
     from dailypapers.search.vectors.indexing import (
         choose_model,
@@ -56,3 +66,25 @@ def index_command(
         f"{report.embedded:,} papers embedded with {report.model}, {report.skipped:,} already "
         f"current; {report.total:,} vectors in the index"
     )
+
+
+def _index_shared(chunk: int) -> None:
+    from dailypapers.jobs.embed_backlog import index_shared
+    from dailypapers.jobs.worker import default_owner
+    from dailypapers.search.vectors.shared import RANGE, SharedIndexUnsupported
+
+    db = store()
+    settings = db.settings
+    try:
+        report = index_shared(
+            db,
+            owner=default_owner(),
+            lease=settings.worker_lease_seconds,
+            poll=settings.worker_poll_seconds,
+            size=chunk or RANGE,
+        )
+    except (DailyPapersError, SharedIndexUnsupported) as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"{report.ranges:,} ranges embedded here ({report.planned:,} planned here)")
+    if report.failed:
+        raise fail(f"{report.failed} range(s) failed: see `dailypapers worker status`")

@@ -8,8 +8,8 @@ stored rows read under the writers' lock); only how the rows reach the tables di
 - changed papers are COPYed into a temporary staging table and merged by one set-based
   `UPDATE … FROM` per batch.
 
-The generated `search_tsv` column and its GIN index are maintained by PostgreSQL in the same
-statement, so the keyword index is current the moment the batch commits.
+The keyword index is not in the database (migration 0010 dropped the generated tsvector): the
+tantivy index of each machine follows the change sequence, so a COPY writes plain columns only.
 
 Why a lock, taken first: the merge reads the stored rows and then writes; a second writer
 inserting the same arXiv id in between would make the COPY fail on the unique key. Writers

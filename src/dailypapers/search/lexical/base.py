@@ -1,9 +1,10 @@
-"""The lexical half of search: one small interface, two engines.
+"""The lexical half of search: one small interface and its engine.
 
-SQLite mode keeps a tantivy index beside the database (`tantivy/`); PostgreSQL mode keeps a
-weighted tsvector in the database itself (`postgres.py`); `registry.lexical_index` picks one.
-The engines import this module, never the reverse. Both take the same parsed
-query (`query.py`) and return the same `LexicalResult`, and the same tests run against both.
+Both backends keep a tantivy index in the data dir (`tantivy/`), derived from the database by
+the change sequence; `registry.lexical_index` returns it. The engine imports this module, never
+the reverse; it takes the parsed query (`query.py`) and returns a `LexicalResult`. (Until
+migration 0010 PostgreSQL ranked a weighted tsvector in SQL: slower at scale, weaker in
+relevance, and it made every bulk write pay for the full-text work under the writers' lock.)
 """
 
 from __future__ import annotations

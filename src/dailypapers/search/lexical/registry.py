@@ -1,4 +1,9 @@
-"""Which lexical engine a store uses: tantivy beside SQLite, tsvector in PostgreSQL."""
+"""Which lexical engine a store uses: tantivy, in the data dir of the machine that searches.
+
+On SQLite and on PostgreSQL alike. On PostgreSQL each machine (each data dir) keeps its own
+tantivy index, derived from the shared database by the change sequence: every search first
+applies what any machine committed since (store/changes.py), so all machines answer alike.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,6 @@ if TYPE_CHECKING:
 
 def lexical_index(store: Store) -> LexicalIndex:
     """The lexical engine for this store (one shared object per process and data dir)."""
-    if store.is_sqlite:
-        from dailypapers.search.lexical.tantivy.index import tantivy_index
+    from dailypapers.search.lexical.tantivy.index import tantivy_index
 
-        return tantivy_index(store)
-    from dailypapers.search.lexical.postgres import PostgresLexicalIndex
-
-    return PostgresLexicalIndex(store)
+    return tantivy_index(store)

@@ -106,15 +106,15 @@ class PgVectorIndex:
             if meta:
                 self.set_meta(**meta)
             return
-        meta = self.meta()
-        if not meta.get("model"):
+        current = self.meta()
+        if not current.get("model"):
             raise RuntimeError("reset(model, dim) the vector index before adding to it")
-        if np.shape(vectors) != (len(ids), meta["dim"]):
-            raise ValueError(f"expected {len(ids)} vectors of {meta['dim']} dimensions")
+        if np.shape(vectors) != (len(ids), current["dim"]):
+            raise ValueError(f"expected {len(ids)} vectors of {current['dim']} dimensions")
         rows = {
             int(paper_id): {
                 "paper_id": int(paper_id),
-                "model": meta["model"],
+                "model": current["model"],
                 "stamp": float(stamps[n]) if stamps is not None else 0.0,
                 "embedding": np.asarray(vectors[n], dtype=np.float32),
             }

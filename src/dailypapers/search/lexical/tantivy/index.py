@@ -48,7 +48,7 @@ from dailypapers.search.lexical.tantivy.schema import (
     open_index,
 )
 from dailypapers.search.lexical.tantivy.searching import filter_index, search_index
-from dailypapers.search.lexical.tantivy.sqlite_docs import doc_of_row, iter_changed, read_docs
+from dailypapers.search.lexical.tantivy.store_docs import doc_of_row, iter_changed, read_docs
 from dailypapers.search.lexical.tantivy.writer import (
     COMMIT_INTERVAL,
     LOCK_WAIT,

@@ -17,7 +17,7 @@ from dailypapers.search.lexical.tantivy.schema import (
     marker_of,
     open_index,
 )
-from dailypapers.search.lexical.tantivy.sqlite_docs import iter_docs
+from dailypapers.search.lexical.tantivy.store_docs import iter_docs
 from dailypapers.store.changes import latest_change_seq
 
 if TYPE_CHECKING:
