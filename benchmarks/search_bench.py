@@ -2,6 +2,7 @@
 
     python benchmarks/search_bench.py [--n 1000000] [--queries 200] [--keep DIR]
                                       [--vectors static|none] [--skip vector-index]
+                                      [--backend sqlite|postgresql]
 
 Builds (once; reused from --keep) a SQLite store of the 12,203 real papers of
 ../shared/data/hf_daily_papers.jsonl plus synthetic ones up to N (titles and ~150-word
@@ -15,7 +16,9 @@ them with the static model (the fast path) for hybrid search. It prints p50/p99 
 - `/api/papers/search` end to end (in-process ASGI client: routing, validation, hybrid search,
   cards, JSON), hybrid and lexical;
 and, as baselines in the same run, exact numpy search and a linear scan over titles and
-abstracts (how arxiv-sanity-lite searches).
+abstracts (how arxiv-sanity-lite searches). `--backend postgresql` builds the store in a
+throwaway PostgreSQL (pgserver, kept in --keep's `pg/` folder) instead: the same tantivy index
+in the data dir, vectors in pgvector (HNSW).
 """
 
 from __future__ import annotations
@@ -332,6 +335,25 @@ def api_section(store: Store, settings: Settings, queries: list[str]) -> None:
     app.state.store.dispose()
 
 
+def database_url(backend: str, root: Path) -> str:
+    """SQLite in the data dir, or a PostgreSQL server (pgserver) kept in `root/pg`."""
+    if backend == "sqlite":
+        return f"sqlite:///{root / 'db.sqlite'}"
+    import pgserver
+    from sqlalchemy import create_engine, text
+
+    root.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(root / "pg", cleanup_mode="stop")
+    host = server.get_uri().split("host=", 1)[1]
+    url = f"postgresql+psycopg://postgres@/postgres?host={host}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
+    engine.dispose()
+    main.server = server  # kept alive (and stopped at exit) with the process
+    return url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
@@ -344,6 +366,7 @@ def main() -> None:
         help="how papers get vectors for hybrid search (auto: static up to 100k, else synthetic)",
     )
     parser.add_argument("--skip", default="", help="comma list: vector-index,scan,api")
+    parser.add_argument("--backend", default="sqlite", choices=("sqlite", "postgresql"))
     parser.add_argument(
         "--slowest", type=int, default=0, help="also list the N slowest lexical queries per mode"
     )
@@ -352,12 +375,15 @@ def main() -> None:
     root = args.keep or Path(tempfile.gettempdir()) / f"dp-search-bench-{args.n}"
     settings = Settings(
         data_dir=root,
-        database_url=f"sqlite:///{root / 'db.sqlite'}",
+        database_url=database_url(args.backend, root),
         embed_inline_max=0,
         secret_key="bench",
     )
     store = open_store(settings, migrate_schema=True)
-    print(f"search_bench: N = {args.n:,} papers (12,203 real + synthetic), data in {root}")
+    print(
+        f"search_bench: N = {args.n:,} papers (12,203 real + synthetic), {args.backend}, "
+        f"data in {root}"
+    )
     build(store, args.n)
     vectors = args.vectors
     if vectors == "auto":

@@ -27,15 +27,16 @@ TITLE_ONLY_PENALTY = 0.2
 
 
 def query_vector(store: Store, text: str):  # noqa: ANN201
-    """The query embedded by the model the vector index holds, or None without vectors."""
+    """(the query embedded by the model the vector index holds, or None without vectors; the
+    index; its model)."""
     from dailypapers.search.embed.models import get_embedder
     from dailypapers.search.vectors.registry import open_vector_index
 
     index = open_vector_index(store)
     model = index.meta().get("model")
-    if not model or len(index) == 0:
-        return None, index
-    return get_embedder(model).embed([text])[0], index
+    if not model or index.is_empty():
+        return None, index, model
+    return get_embedder(model).embed([text])[0], index, model
 
 
 def model_weight(store: Store) -> float:
@@ -52,13 +53,13 @@ def semantic_candidates(
 ) -> list[Candidate]:
     """Up to k papers nearest the query's words that pass its filters, best first."""
     try:
-        vector, index = query_vector(store, query.free_text)
+        vector, index, model = query_vector(store, query.free_text)
     except Exception:  # a missing or broken model must not take lexical search down with it
         log.exception("semantic search unavailable")
         return []
     if vector is None:
         return []
-    floor = SIMILARITY_FLOORS.get(index.meta().get("model") or "", 0.0)
+    floor = SIMILARITY_FLOORS.get(model or "", 0.0)
     restricted = bool(
         filters.categories
         or filters.since
@@ -84,7 +85,7 @@ def semantic_candidates(
 
 def _title_only(store: Store, ids: list[int]) -> set[int]:
     """Those of `ids` whose paper has no abstract."""
-    from sqlalchemy import func, or_, select
+    from sqlalchemy import or_, select
 
     from dailypapers.store.models import Paper
 
@@ -93,7 +94,7 @@ def _title_only(store: Store, ids: list[int]) -> set[int]:
     with store.session() as session:
         rows = session.scalars(
             select(Paper.id).where(
-                Paper.id.in_(ids), or_(Paper.abstract.is_(None), func.length(Paper.abstract) == 0)
+                Paper.id.in_(ids), or_(Paper.abstract.is_(None), Paper.abstract == "")
             )
         )
         return set(rows)

@@ -63,6 +63,9 @@ class VectorIndex(Protocol):
 
     def __len__(self) -> int: ...
 
+    def is_empty(self) -> bool:
+        """True when the index holds no vector (cheaper than len on a large table)."""
+
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k largest scores, best first (argpartition, then a small sort)."""

@@ -135,6 +135,9 @@ class FileVectorIndex(FileWrites):
         self._refresh()
         return int(self._manifest.get("live", 0))
 
+    def is_empty(self) -> bool:
+        return len(self) == 0
+
     def get(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
         self._refresh()
         with self._lock:

@@ -94,6 +94,10 @@ class PgVectorIndex:
         with self.store.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(EMBEDDINGS)).scalar_one())
 
+    def is_empty(self) -> bool:
+        with self.store.engine.connect() as conn:  # one index probe, not a count of 1M rows
+            return conn.execute(select(EMBEDDINGS.c.paper_id).limit(1)).first() is None
+
     def add(
         self,
         ids: Sequence[int],
