@@ -1,12 +1,13 @@
 """Alembic environment: runs on the engine the caller hands over (see store.db.migrate)."""
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from dailypapers.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+MIGRATE_LOCK = 0x6470_6D69_6772  # pg_advisory_xact_lock key: one migrating process at a time
 
 
 def run_migrations_online() -> None:
@@ -16,6 +17,11 @@ def run_migrations_online() -> None:
 
         engine = create_engine(Settings().db_url)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Every `serve` and `worker` migrates at start-up: after an upgrade several may start
+            # at once. One transaction-scoped lock makes them take turns; the next one then finds
+            # the schema at head (the version is read after the lock) and does nothing.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
