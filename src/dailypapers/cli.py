@@ -51,7 +51,7 @@ def main_options(
         after_batch=follow.after_batch,
         after_write=follow.after_write,
         embed_pending=lambda: index_cli.index_command(
-            model=None, rebuild=False, progress=True, chunk=0
+            model=None, rebuild=False, progress=True, chunk=0, shared=False
         ),
     )
 
