@@ -85,16 +85,13 @@ def semantic_candidates(
 
 def _title_only(store: Store, ids: list[int]) -> set[int]:
     """Those of `ids` whose paper has no abstract."""
-    from sqlalchemy import or_, select
+    from sqlalchemy import select, text
 
-    from dailypapers.store.models import Paper
+    from dailypapers.store.models import TITLE_ONLY, Paper
 
     if not ids:
         return set()
     with store.session() as session:
-        rows = session.scalars(
-            select(Paper.id).where(
-                Paper.id.in_(ids), or_(Paper.abstract.is_(None), Paper.abstract == "")
-            )
-        )
+        # The predicate as written in the partial index ix_papers_title_only, so it is used.
+        rows = session.scalars(select(Paper.id).where(Paper.id.in_(ids), text(f"({TITLE_ONLY})")))
         return set(rows)

@@ -8,6 +8,7 @@ H4b's vector index) each rank candidates; reciprocal rank fusion merges them
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Literal
@@ -34,6 +35,7 @@ SORTS = ("relevance", "date", "votes")
 MODES = ("hybrid", "lexical", "semantic")
 MAX_LIMIT = 120
 MAX_OFFSET = 10_000
+_HALVES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="search-semantic")
 CANDIDATES = 100  # per engine, before fusion: deep enough that fusion can reorder the top
 # The lexical half of hybrid search ranks by bm25 over any query word: "every word first" is
 # right for a keyword search, but as a half of fusion it ranked worse (benchmarks/relevance.py).
@@ -100,6 +102,13 @@ def search_papers(
             pinned=pinned,
         )
         return SearchPage(hits if offset == 0 else [], len(hits), parsed, mode, stems, names)
+    # The semantic half (embed the query, ask the vector index: ONNX and the database driver
+    # release the GIL) runs in a thread while this one asks the keyword index.
+    semantic_job: Future[list[Candidate]] | None = None
+    k = max(wanted, CANDIDATES)
+    if mode != "lexical" and parsed.free_text and (sort == "relevance" or mode == "semantic"):
+        semantic_job = _HALVES.submit(semantic_candidates, store, parsed, filters, engine, k=k)
+    asked = engine
     if mode != "semantic" or not parsed.free_text:
         depth = wanted if sort != "relevance" or mode == "lexical" else max(wanted, CANDIDATES)
         hybrid = mode == "hybrid" and sort == "relevance"
@@ -110,12 +119,12 @@ def search_papers(
             engine = damaged(store, engine, exc)
             lexical = engine.search(parsed, limit=depth, filters=filters, sort=sort, rank=rank)
     semantic: list[Candidate] = []
-    if mode != "lexical" and parsed.free_text and (sort == "relevance" or mode == "semantic"):
-        k = max(wanted, CANDIDATES)
+    if semantic_job is not None:
         try:
-            semantic = semantic_candidates(store, parsed, filters, engine, k=k)
+            semantic = semantic_job.result()
         except Exception as exc:  # its filter_ids asks the keyword index
-            engine = damaged(store, engine, exc)
+            if engine is asked:  # not yet replaced by the lexical half's failure
+                engine = damaged(store, engine, exc)
             semantic = semantic_candidates(store, parsed, filters, engine, k=k)
 
     if sort != "relevance" and lexical is not None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -67,8 +68,21 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+TITLE_ONLY = "abstract IS NULL OR abstract = ''"  # a paper without an abstract
+
+
 class Paper(Base):
     __tablename__ = "papers"
+    # The semantic half asks which of its candidates are title-only (search/semantic.py): a
+    # partial index of their ids answers without reading a million rows' heap pages.
+    __table_args__ = (
+        Index(
+            "ix_papers_title_only",
+            "id",
+            postgresql_where=text(TITLE_ONLY),
+            sqlite_where=text(TITLE_ONLY),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     arxiv_id: Mapped[str] = mapped_column(String(40), unique=True)
