@@ -58,7 +58,8 @@ def test_a_failing_job_is_retried_then_marked_failed(store: Store) -> None:
 def test_the_worker_runs_a_queued_unknown_job_to_a_recorded_failure(store: Store) -> None:
     queue.announce(store, "no-such-job", "x")
     ran = [run_one(store, "w", lease=60) for _ in range(queue.MAX_ATTEMPTS + 1)]
-    assert [claim.attempt for claim in ran if claim] == [1, 2, 3] and ran[-1] is None
+    assert [r.claim.attempt for r in ran if r] == [1, 2, 3] and ran[-1] is None
+    assert all("unknown job" in r.error for r in ran if r)
     [run] = [r for r in queue.recent(store) if r.job == "no-such-job"]
     assert run.state == "failed" and "unknown job" in run.error
 

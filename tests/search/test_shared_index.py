@@ -129,3 +129,25 @@ def test_sharing_on_sqlite_is_a_clear_error(settings):
     result = run_cli(settings, "index", "--shared")
     assert result.exit_code == 1
     assert "needs PostgreSQL" in result.stderr
+
+
+@ON_POSTGRES
+def test_a_range_that_fails_once_is_retried_and_counted_once(backlog, monkeypatch):
+    from dailypapers.jobs import worker
+    from dailypapers.jobs.embed_backlog import index_shared
+
+    real, failures = worker.JOBS[JOB], []
+
+    def flaky(store, slot):  # noqa: ANN001, ANN202
+        if not failures:
+            failures.append(slot)
+            raise RuntimeError("disk full")
+        return real(store, slot)
+
+    monkeypatch.setitem(worker.JOBS, JOB, flaky)
+    report = index_shared(backlog, owner="here", lease=60, poll=0.1, size=RANGE)
+    assert (report.ranges, report.planned, report.failed) == (PAPERS // RANGE,) * 2 + (0,)
+    with backlog.session() as session:
+        retried = session.scalar(select(JobRun).where(JobRun.slot == failures[0]))
+        assert (retried.state, retried.attempts) == (queue.DONE, 2)
+    assert _embedded_ids(backlog) == _all_ids(backlog)

@@ -41,8 +41,10 @@ def index_shared(
     report = SharedReport(planned=plan_backlog(store, size=size))
     wait = threading.Event()
     while True:
-        if run_one(store, owner, lease, job_name=JOB) is not None:
-            report.ranges += 1
+        ran = run_one(store, owner, lease, job_name=JOB)
+        if ran is not None:
+            if ran.error is None:  # a range that raised goes back to the queue for a retry
+                report.ranges += 1
             continue
         complete_plans(store)
         with store.session() as session:

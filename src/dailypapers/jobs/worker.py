@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from dailypapers.config import Settings
@@ -127,9 +128,15 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_one(
-    store: Store, owner: str, lease: float, *, job_name: str | None = None
-) -> queue.Claim | None:
+@dataclass(frozen=True, slots=True)
+class Ran:
+    """A slot this worker ran: its claim, and the error recorded on it (None when it passed)."""
+
+    claim: queue.Claim
+    error: str | None
+
+
+def run_one(store: Store, owner: str, lease: float, *, job_name: str | None = None) -> Ran | None:
     """Claim one slot (of `job_name`, or any) and run it to the end, renewing the lease; None
     when nothing waits."""
     claim = queue.claim(store, owner, lease, job=job_name)
@@ -157,8 +164,9 @@ def run_one(
             break
         if not queue.heartbeat(store, claim, lease):
             log.warning("lost the lease on %s %s; another worker has it", claim.job, claim.slot)
-    queue.finish(store, claim, outcome[0] if outcome else "the job ended without a result")
-    return claim
+    error = outcome[0] if outcome else "the job ended without a result"
+    queue.finish(store, claim, error)
+    return Ran(claim, error)
 
 
 def run_worker(
