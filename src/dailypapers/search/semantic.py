@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Below this cosine (by model) a paper is not "close in meaning": a nonsense query finds nothing
 # rather than the nearest hundred papers. Tuned on benchmarks/queries/dev.jsonl (docs/search.md).
-SIMILARITY_FLOORS = {"minilm": 0.35, "static": 0.45}
+SIMILARITY_FLOORS = {"minilm-papers": 0.35, "minilm": 0.35, "static": 0.45}
 # Title-only papers (no abstract) are short texts that sit close to any short query and crowd
 # the semantic ranking; their cosine counts this much less.
 TITLE_ONLY_PENALTY = 0.2
@@ -39,26 +39,25 @@ def query_vector(store: Store, text: str):  # noqa: ANN201
     return get_embedder(model).embed([text])[0], index, model
 
 
-def model_weight(store: Store) -> float:
+def model_weight(model: str | None) -> float:
     """How much the semantic ranking counts in fusion, for the model the index was built with."""
     from dailypapers.search.fusion import MODEL_WEIGHTS, SEMANTIC_WEIGHT
-    from dailypapers.search.vectors.registry import open_vector_index
 
-    model = open_vector_index(store).meta().get("model")
     return MODEL_WEIGHTS.get(model or "", SEMANTIC_WEIGHT)
 
 
 def semantic_candidates(
     store: Store, query: ParsedQuery, filters: Filters, engine: LexicalIndex, *, k: int
-) -> list[Candidate]:
-    """Up to k papers nearest the query's words that pass its filters, best first."""
+) -> tuple[list[Candidate], str | None]:
+    """Up to k papers nearest the query's words that pass its filters, best first, and the
+    model that embedded them (None without vectors)."""
     try:
         vector, index, model = query_vector(store, query.free_text)
     except Exception:  # a missing or broken model must not take lexical search down with it
         log.exception("semantic search unavailable")
-        return []
+        return [], None
     if vector is None:
-        return []
+        return [], model
     floor = SIMILARITY_FLOORS.get(model or "", 0.0)
     restricted = bool(
         filters.categories
@@ -80,7 +79,7 @@ def semantic_candidates(
     ]
     kept = [c for c in kept if c.score >= floor]
     kept.sort(key=lambda c: -c.score)
-    return kept[:k]
+    return kept[:k], model
 
 
 def _title_only(store: Store, ids: list[int]) -> set[int]:

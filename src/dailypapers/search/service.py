@@ -104,7 +104,7 @@ def search_papers(
         return SearchPage(hits if offset == 0 else [], len(hits), parsed, mode, stems, names)
     # The semantic half (embed the query, ask the vector index: ONNX and the database driver
     # release the GIL) runs in a thread while this one asks the keyword index.
-    semantic_job: Future[list[Candidate]] | None = None
+    semantic_job: Future[tuple[list[Candidate], str | None]] | None = None
     k = max(wanted, CANDIDATES)
     if mode != "lexical" and parsed.free_text and (sort == "relevance" or mode == "semantic"):
         semantic_job = _HALVES.submit(semantic_candidates, store, parsed, filters, engine, k=k)
@@ -119,13 +119,14 @@ def search_papers(
             engine = damaged(store, engine, exc)
             lexical = engine.search(parsed, limit=depth, filters=filters, sort=sort, rank=rank)
     semantic: list[Candidate] = []
+    model = None
     if semantic_job is not None:
         try:
-            semantic = semantic_job.result()
+            semantic, model = semantic_job.result()
         except Exception as exc:  # its filter_ids asks the keyword index
             if engine is asked:  # not yet replaced by the lexical half's failure
                 engine = damaged(store, engine, exc)
-            semantic = semantic_candidates(store, parsed, filters, engine, k=k)
+            semantic, model = semantic_candidates(store, parsed, filters, engine, k=k)
 
     if sort != "relevance" and lexical is not None:
         ranked = [Candidate(i, s) for i, s in zip(lexical.ids, lexical.scores, strict=True)]
@@ -140,7 +141,7 @@ def search_papers(
             if lexical
             else []
         )
-        weight = model_weight(store) if semantic else 1.0
+        weight = model_weight(model) if semantic else 1.0
         ranked = fuse(store, parsed, lexical_list, semantic, mode=mode, semantic_weight=weight)
         total = max(lexical.total if lexical else 0, len(ranked))
     if pinned is not None:
