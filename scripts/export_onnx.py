@@ -8,8 +8,10 @@ Needs torch, so run it in a scratch virtualenv, never the project's runtime one:
     /tmp/export-venv/bin/python scripts/export_onnx.py \\
         --check-data ../shared/data/hf_daily_papers.jsonl
 
-Writes src/dailypapers/search/models/minilm-int8/{model.onnx, tokenizer.json, LICENSE, SOURCE.md}
-and prints the cosine agreement of the shipped graph with torch on real abstracts.
+Writes src/dailypapers/search/models/minilm-int8/{model.onnx, tokenizer.json, LICENSE} and prints
+the cosine agreement of the shipped graph with torch on real abstracts. `--src DIR --out DIR`
+exports another sentence-transformers MiniLM instead (scripts/adapt_minilm.py's corpus-adapted
+one, measured and not shipped: docs/search.md).
 Pitfalls it avoids (see MEASUREMENTS.md): the dynamo exporter with dummy inputs gives wrong
 vectors; attention fusion needs attn_implementation="eager"; per-tensor int8 loses accuracy.
 """
@@ -93,7 +95,7 @@ def fuse_and_quantise(fp32: Path, work: Path) -> Path:
     return int8
 
 
-def check(src: Path, texts: list[str]) -> None:
+def check(src: Path, texts: list[str], out: Path = OUT) -> None:
     """Compare the shipped graph with sentence-transformers (torch, fp32) on real abstracts."""
     import numpy as np
     from sentence_transformers import SentenceTransformer
@@ -104,7 +106,7 @@ def check(src: Path, texts: list[str]) -> None:
     reference = SentenceTransformer(str(src), device="cpu")
     reference.max_seq_length = 256
     want = reference.encode(texts, batch_size=32, normalize_embeddings=True)
-    got = MiniLMEmbedder(OUT).embed(texts)
+    got = MiniLMEmbedder(out).embed(texts)
     cosine = (want * got).sum(axis=1)
     print(
         f"cosine vs torch on {len(texts)} real abstracts: mean {cosine.mean():.4f} "
@@ -121,6 +123,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check-data", type=Path, required=True, help="hf_daily_papers.jsonl")
     parser.add_argument("--n", type=int, default=1000, help="abstracts to check against torch")
+    parser.add_argument("--src", type=Path, help="a sentence-transformers model dir to export")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the int8 graph goes")
     args = parser.parse_args()
     texts = []
     with args.check_data.open() as lines:
@@ -130,16 +134,17 @@ def main() -> None:
                 texts.append(f"{row['title']}. {row['abstract']}")
             if len(texts) >= args.n:
                 break
-    src = model_dir()
-    OUT.mkdir(parents=True, exist_ok=True)
+    src = args.src or model_dir()
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         int8 = fuse_and_quantise(export(src, work, texts), work)
-        shutil.copy(int8, OUT / "model.onnx")
-    shutil.copy(src / "tokenizer.json", OUT / "tokenizer.json")
-    shutil.copy(APACHE, OUT / "LICENSE")
-    print(f"wrote {OUT} ({(OUT / 'model.onnx').stat().st_size / 2**20:.1f} MiB model)")
-    check(src, texts)
+        shutil.copy(int8, out / "model.onnx")
+    shutil.copy(src / "tokenizer.json", out / "tokenizer.json")
+    shutil.copy(APACHE, out / "LICENSE")
+    print(f"wrote {out} ({(out / 'model.onnx').stat().st_size / 2**20:.1f} MiB model)")
+    check(src, texts, out)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ def index_command(
         if rebuild or model:
             raise fail("--shared embeds with the index's model: run --rebuild/--model alone first")
         return _index_shared(chunk)
+    from dailypapers.search.embed.models import MODEL_NAMES
     from dailypapers.search.progress import Progress
     from dailypapers.search.vectors.indexing import (
         choose_model,
@@ -44,8 +45,8 @@ def index_command(
         prepared_index,
     )
 
-    if model is not None and model not in ("auto", "minilm", "static"):
-        raise fail(f"unknown model {model!r}: choose minilm, static or auto")
+    if model is not None and model not in ("auto", *MODEL_NAMES):
+        raise fail(f"unknown model {model!r}: choose {', '.join(MODEL_NAMES)} or auto")
     db = store()
     try:
         chosen = choose_model(db, model) if model else None

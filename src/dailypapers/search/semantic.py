@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Below this cosine (by model) a paper is not "close in meaning": a nonsense query finds nothing
 # rather than the nearest hundred papers. Tuned on benchmarks/queries/dev.jsonl (docs/search.md).
-SIMILARITY_FLOORS = {"minilm-papers": 0.35, "minilm": 0.35, "static": 0.45}
+SIMILARITY_FLOORS = {"minilm": 0.35, "static": 0.45}
 # Title-only papers (no abstract) are short texts that sit close to any short query and crowd
 # the semantic ranking; their cosine counts this much less.
 TITLE_ONLY_PENALTY = 0.2
