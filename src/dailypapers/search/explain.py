@@ -64,6 +64,11 @@ def explain(
                 ).where(Paper.id.in_(ids))
             )
         }
+    # Each query word's stems and name tokens, worked out once for the whole page.
+    words = [
+        (word, set(analysis.text_tokens(word)), set(analysis.name_tokens(word)))
+        for word in (*query.phrases, *query.terms)
+    ]
     hits = []
     for candidate in page:
         row = rows.get(candidate.paper_id)
@@ -74,13 +79,15 @@ def explain(
             why.append("arXiv id")
         if candidate.paper_id in lexical_ids or not semantic_ids:
             text = set(analysis.text_tokens(f"{row.title} {row.abstract or ''}"))
-            people = {t for a in row.authors or [] for t in analysis.name_tokens(a)}
-            for word in (*query.phrases, *query.terms):
-                word_stems = analysis.text_tokens(word)
-                if word_stems and set(word_stems) <= text:
+            people: set[str] | None = None  # the authors' name tokens, read only if needed
+            for word, word_stems, word_names in words:
+                if word_stems and word_stems <= text:
                     why.append(word)
-                elif set(analysis.name_tokens(word)) & people:
-                    why.append(f"author {word}")
+                elif word_names:
+                    if people is None:
+                        people = {t for a in row.authors or [] for t in analysis.name_tokens(a)}
+                    if word_names & people:
+                        why.append(f"author {word}")
             why.extend(f"author {a}" for a in query.authors)
             why.extend(f"cat:{c}" for c in query.categories)
         if candidate.paper_id in semantic_ids:
