@@ -189,3 +189,44 @@ def test_a_rare_word_outranks_a_common_word_repeated(store):
     found = ids(search_papers(store, "grommeltide learning", mode="hybrid"))
     assert found[0] == "2406.90802"
     assert found.index("2406.90801") == 1  # the repeated common word still counts
+
+
+def test_a_long_query_ranks_by_the_whole_paper_not_field_by_field(store):
+    """A query of many words describes a paper: it is scored over one body field (title twice,
+    then abstract), so a word repeated in a short title and its abstract does not count twice
+    over a paper whose abstract holds more of the described idea (summed per-field bm25 put
+    2406.90801 first here)."""
+    from support.search import crafted
+
+    store.settings.embed_inline_max = 0
+    fillers = [
+        crafted(
+            f"2406.908{n:02d}",
+            f"Study {n} of sequence tasks",
+            "We study sequence tasks with video and other frames of data, learning across many "
+            "tasks in general settings.",
+        )
+        for n in range(10, 40)
+    ]
+    save_papers(
+        store,
+        [
+            *fillers,
+            crafted(
+                "2406.90801",
+                "Video Model Generation",
+                "A video model for generation: video generation with a model.",
+            ),
+            crafted(
+                "2406.90802",
+                "A Note on Sampling",
+                "We keep temporal consistency across frames when a diffusion model makes clips, "
+                "with a new noise schedule for sampling.",
+            ),
+        ],
+    )
+    query = "video generation diffusion model keeping temporal consistency across frames"
+    found = ids(lexical(store, query))
+    assert found[:2] == ["2406.90802", "2406.90801"]
+    # A short query still ranks field by field: the title match comes first.
+    assert ids(lexical(store, "video generation"))[0] == "2406.90801"

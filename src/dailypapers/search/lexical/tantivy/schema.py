@@ -8,9 +8,9 @@ from pathlib import Path
 import tantivy
 
 from dailypapers.search import analysis
-from dailypapers.search.lexical.base import IndexDoc
+from dailypapers.search.lexical.base import BODY_TITLE_COPIES, IndexDoc
 
-SCHEMA_VERSION = 2  # bump when fields or analysers change: the index is then rebuilt
+SCHEMA_VERSION = 3  # bump when fields or analysers change: the index is then rebuilt
 # The marker document (id 0, hidden, never a search hit) holds the change sequence number the
 # index has applied: written in the same commit as the documents, so it never runs ahead.
 MARKER_ID = 0
@@ -23,6 +23,8 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("title", tokenizer_name=analysis.TEXT)
     builder.add_text_field("authors", tokenizer_name=analysis.NAME)
     builder.add_text_field("abstract", tokenizer_name=analysis.TEXT)
+    # Ranked by single words only: counts, no positions.
+    builder.add_text_field("body", tokenizer_name=analysis.TEXT, index_option="freq")
     builder.add_text_field("categories", tokenizer_name=analysis.KEYWORD, index_option="basic")
     builder.add_date_field("day", indexed=True, fast=True)
     builder.add_boolean_field("has_code", indexed=True, fast=True)
@@ -52,6 +54,7 @@ def document_of(doc: IndexDoc) -> tantivy.Document:
     # A gap of punctuation keeps one author's last name from running into the next one's.
     document.add_text("authors", " ; ".join(doc.authors))
     document.add_text("abstract", doc.abstract)
+    document.add_text("body", " . ".join([doc.title] * BODY_TITLE_COPIES + [doc.abstract]))
     for category in doc.categories:
         document.add_text("categories", category)
     if doc.day is not None:
