@@ -36,10 +36,9 @@ ABSTRACT_WEIGHT = 1.0
 # matches count less (tuned on benchmarks/queries/dev.jsonl; see docs/search.md).
 LONG_QUERY_WORDS = 6
 LONG_QUERY_TITLE_WEIGHT = 0.6
-# The hybrid's keyword half ranks a query of more than this many words by one combined "body"
-# field (the title twice, then the abstract): bm25 then saturates a word's count over the whole
-# paper, as FTS5's weighted bm25 does, not per field and summed (tantivy's per-field scores).
-BODY_QUERY_WORDS = 6
+# Such a long query's any-word ranking (the hybrid's keyword half) is bm25 over one combined
+# "body" field, the title this many times and then the abstract: a word's count then saturates
+# over the whole paper, as FTS5's weighted bm25 does, not per field and summed (tantivy's).
 BODY_TITLE_COPIES = 2
 
 

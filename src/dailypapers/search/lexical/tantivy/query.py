@@ -12,7 +12,6 @@ from dailypapers.search import analysis
 from dailypapers.search.lexical.base import (
     ABSTRACT_WEIGHT,
     AUTHORS_WEIGHT,
-    BODY_QUERY_WORDS,
     LONG_QUERY_TITLE_WEIGHT,
     LONG_QUERY_WORDS,
     TITLE_WEIGHT,
@@ -64,25 +63,23 @@ def _text_parts(
         if query is not None:
             parts.append((Occur.Should, Query.boost_query(query, weight)))
     if with_authors:
-        query = _field_query(schema, "authors", analysis.name_tokens(text))
-        if query is not None:
-            parts.append((Occur.Should, Query.boost_query(query, AUTHORS_WEIGHT)))
+        parts += _author_part(schema, text)
     return parts
 
 
-def _body_parts(
-    schema: tantivy.Schema, text: str, *, title: float = TITLE_WEIGHT
-) -> list[tuple[Occur, Query]]:
-    """A word's stems in the combined body field, and its name in the authors (weighted)."""
-    del title  # the body field carries the title's weight in its copies
-    parts: list[tuple[Occur, Query]] = [
-        (Occur.Should, Query.term_query(schema, "body", stem))
-        for _, stem in analysis.phrase_tokens(text)
-    ]
+def _author_part(schema: tantivy.Schema, text: str) -> list[tuple[Occur, Query]]:
+    """A word or phrase as a name in the authors, weighted (nothing if it has no name tokens)."""
     query = _field_query(schema, "authors", analysis.name_tokens(text))
-    if query is not None:
-        parts.append((Occur.Should, Query.boost_query(query, AUTHORS_WEIGHT)))
-    return parts
+    return [] if query is None else [(Occur.Should, Query.boost_query(query, AUTHORS_WEIGHT))]
+
+
+def _body_parts(schema: tantivy.Schema, text: str) -> list[tuple[Occur, Query]]:
+    """A word's stems in the combined body field (its copies of the title carry the title's
+    weight), and the word as a name in the authors."""
+    stems = [
+        (Occur.Should, Query.term_query(schema, "body", s)) for _, s in analysis.phrase_tokens(text)
+    ]
+    return stems + _author_part(schema, text)
 
 
 def _day(value) -> datetime:  # noqa: ANN001
@@ -150,8 +147,12 @@ def build_query(
     if mode == "any" and not phrases and all(occur == Occur.MustNot for occur, _ in filters_):
         # One flat union of boosted field terms: tantivy can then skip blocks that cannot reach
         # the top k (block-max WAND), which a union of nested unions does not allow.
-        parts = _body_parts if len(query.terms) > BODY_QUERY_WORDS else _text_parts
-        flat = [part for t in any_mode_words(query.terms) for part in parts(schema, t, title=title)]
+        long = len(query.terms) > LONG_QUERY_WORDS
+        flat = [
+            part
+            for t in any_mode_words(query.terms)
+            for part in (_body_parts(schema, t) if long else _text_parts(schema, t, title=title))
+        ]
         return BuiltQuery(Query.boolean_query(flat + filters_), kind, can_relax=True)
     if not clauses:
         kind = "filter"
