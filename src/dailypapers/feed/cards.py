@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.feed.hf_cards import HfCard, attach_hf
+from dailypapers.store.id_lists import among, for_dialect
 from dailypapers.store.models import Comment, DailyListing, Paper, Upvote, User
 
 
@@ -68,51 +70,72 @@ CARD_COLUMNS = (
 )
 
 
-# Built once with expanding bind parameters: SQLAlchemy compiles each statement a single time
-# and a page's 50 ids go in as one parameter, instead of 50 literals coerced per request.
-IDS = bindparam("ids", expanding=True)
-_VOTES = (
-    select(Upvote.paper_id, func.count()).where(Upvote.paper_id.in_(IDS)).group_by(Upvote.paper_id)
-)
-_COMMENTS = (
-    select(Comment.paper_id, func.count())
-    .where(Comment.paper_id.in_(IDS), Comment.hidden.is_(False))
-    .group_by(Comment.paper_id)
-)
-_VOTED = select(Upvote.paper_id).where(Upvote.user_id == bindparam("uid"), Upvote.paper_id.in_(IDS))
-_CARDS = (
-    select(
-        *CARD_COLUMNS,
-        DailyListing.date,
-        DailyListing.listed_at,
-        DailyListing.submitter_name,
-        User.username,
+# Built once per dialect (store/id_lists.py): SQLAlchemy compiles each statement a single time
+# and a page's ids go in as one parameter (an array on PostgreSQL), not as literals per request.
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    votes: Select
+    comments: Select
+    voted: Select
+    cards: Select
+
+
+def _build(postgresql: bool) -> _Statements:
+    def ids(column: Any) -> ColumnElement[bool]:
+        return among(column, postgresql)
+
+    return _Statements(
+        votes=select(Upvote.paper_id, func.count())
+        .where(ids(Upvote.paper_id))
+        .group_by(Upvote.paper_id),
+        comments=select(Comment.paper_id, func.count())
+        .where(ids(Comment.paper_id), Comment.hidden.is_(False))
+        .group_by(Comment.paper_id),
+        voted=select(Upvote.paper_id).where(
+            Upvote.user_id == bindparam("uid"), ids(Upvote.paper_id)
+        ),
+        cards=select(
+            *CARD_COLUMNS,
+            DailyListing.date,
+            DailyListing.listed_at,
+            DailyListing.submitter_name,
+            User.username,
+        )
+        .outerjoin(DailyListing, DailyListing.paper_id == Paper.id)
+        .outerjoin(User, User.id == DailyListing.submitted_by_id)
+        .where(ids(Paper.id)),
     )
-    .outerjoin(DailyListing, DailyListing.paper_id == Paper.id)
-    .outerjoin(User, User.id == DailyListing.submitted_by_id)
-    .where(Paper.id.in_(IDS))
-)
+
+
+_statements = for_dialect(_build)
 
 
 def vote_counts(session: Session, paper_ids: Sequence[int]) -> dict[int, int]:
     """Votes cast here, for these papers only (index on upvotes.paper_id)."""
     if not paper_ids:
         return {}
-    return {pid: n for pid, n in session.execute(_VOTES, {"ids": list(paper_ids)})}
+    return {
+        pid: n for pid, n in session.execute(_statements(session).votes, {"ids": list(paper_ids)})
+    }
 
 
 def comment_counts(session: Session, paper_ids: Sequence[int]) -> dict[int, int]:
     """Visible comments, for these papers only (index on comments.paper_id)."""
     if not paper_ids:
         return {}
-    return {pid: n for pid, n in session.execute(_COMMENTS, {"ids": list(paper_ids)})}
+    return {
+        pid: n
+        for pid, n in session.execute(_statements(session).comments, {"ids": list(paper_ids)})
+    }
 
 
 def voted_by(session: Session, user_id: int | None, paper_ids: Sequence[int]) -> set[int]:
     """Which of these papers the user has upvoted."""
     if user_id is None or not paper_ids:
         return set()
-    return set(session.scalars(_VOTED, {"uid": user_id, "ids": list(paper_ids)}))
+    return set(
+        session.scalars(_statements(session).voted, {"uid": user_id, "ids": list(paper_ids)})
+    )
 
 
 def load_cards(
@@ -121,7 +144,7 @@ def load_cards(
     """Cards for these papers, in the given order, with counts and listing details."""
     if not paper_ids:
         return []
-    rows = session.execute(_CARDS, {"ids": list(paper_ids)}).all()
+    rows = session.execute(_statements(session).cards, {"ids": list(paper_ids)}).all()
     votes = vote_counts(session, paper_ids)
     comments = comment_counts(session, paper_ids)
     mine = voted_by(session, user_id, paper_ids)

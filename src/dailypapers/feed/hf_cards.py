@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
+from dailypapers.store.id_lists import among, for_dialect
 from dailypapers.store.models import HfOrganization, HfUser, PaperAuthor, PaperHf
 
 if TYPE_CHECKING:
@@ -70,40 +71,47 @@ class HfCard:
     authors: list[Author] = field(default_factory=list)
 
 
-IDS = bindparam("ids", expanding=True)
 _SUBMITTER = aliased(HfUser)
-_EXTRAS = (
-    select(
-        PaperHf,
-        _SUBMITTER.name,
-        _SUBMITTER.fullname,
-        _SUBMITTER.avatar_url,
-        _SUBMITTER.hf_id,
-        HfOrganization.name,
-        HfOrganization.fullname,
-        HfOrganization.avatar_url,
-        HfOrganization.hf_id,
+
+
+def _build(postgresql: bool) -> tuple[Select, Select]:
+    """(the extras with submitter and organization, the authors) of a page of papers."""
+    extras = (
+        select(
+            PaperHf,
+            _SUBMITTER.name,
+            _SUBMITTER.fullname,
+            _SUBMITTER.avatar_url,
+            _SUBMITTER.hf_id,
+            HfOrganization.name,
+            HfOrganization.fullname,
+            HfOrganization.avatar_url,
+            HfOrganization.hf_id,
+        )
+        .outerjoin(_SUBMITTER, _SUBMITTER.id == PaperHf.submitter_id)
+        .outerjoin(HfOrganization, HfOrganization.id == PaperHf.organization_id)
+        .where(among(PaperHf.paper_id, postgresql))
     )
-    .outerjoin(_SUBMITTER, _SUBMITTER.id == PaperHf.submitter_id)
-    .outerjoin(HfOrganization, HfOrganization.id == PaperHf.organization_id)
-    .where(PaperHf.paper_id.in_(IDS))
-)
-_AUTHORS = (
-    select(
-        PaperAuthor.paper_id,
-        PaperAuthor.name,
-        PaperAuthor.hf_id,
-        PaperAuthor.hidden,
-        PaperAuthor.status,
-        HfUser.name,
-        HfUser.fullname,
-        HfUser.avatar_url,
-        HfUser.hf_id,
+    authors = (
+        select(
+            PaperAuthor.paper_id,
+            PaperAuthor.name,
+            PaperAuthor.hf_id,
+            PaperAuthor.hidden,
+            PaperAuthor.status,
+            HfUser.name,
+            HfUser.fullname,
+            HfUser.avatar_url,
+            HfUser.hf_id,
+        )
+        .outerjoin(HfUser, HfUser.id == PaperAuthor.user_id)
+        .where(among(PaperAuthor.paper_id, postgresql))
+        .order_by(PaperAuthor.paper_id, PaperAuthor.position)
     )
-    .outerjoin(HfUser, HfUser.id == PaperAuthor.user_id)
-    .where(PaperAuthor.paper_id.in_(IDS))
-    .order_by(PaperAuthor.paper_id, PaperAuthor.position)
-)
+    return extras, authors
+
+
+_statements = for_dialect(_build)
 
 
 def _account(name: str | None, *rest: str | None) -> Account | None:
@@ -115,7 +123,8 @@ def hf_cards(session: Session, paper_ids: Sequence[int]) -> dict[int, HfCard]:
     if not paper_ids:
         return {}
     found: dict[int, HfCard] = {}
-    for row in session.execute(_EXTRAS, {"ids": list(paper_ids)}):
+    extras_statement, authors_statement = _statements(session)
+    for row in session.execute(extras_statement, {"ids": list(paper_ids)}):
         extras: PaperHf = row[0]
         found[extras.paper_id] = HfCard(
             title=extras.title,
@@ -134,7 +143,7 @@ def hf_cards(session: Session, paper_ids: Sequence[int]) -> dict[int, HfCard]:
             organization=_account(*row[5:9]),
         )
     for pid, name, hf_id, hidden, status, *user in session.execute(
-        _AUTHORS, {"ids": list(paper_ids)}
+        authors_statement, {"ids": list(paper_ids)}
     ):
         card = found.get(pid)
         if card is not None:

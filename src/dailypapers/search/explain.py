@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from dailypapers.search import analysis
+from dailypapers.store.id_lists import among, for_dialect
 from dailypapers.store.models import Paper
 
 if TYPE_CHECKING:
@@ -38,6 +39,19 @@ def query_stems(query: ParsedQuery) -> tuple[set[str], set[str]]:
     return stems, names
 
 
+_rows = for_dialect(
+    lambda postgresql: select(
+        Paper.id,
+        Paper.arxiv_id,
+        Paper.title,
+        Paper.abstract,
+        Paper.authors,
+        Paper.withdrawn,
+        Paper.hidden,
+    ).where(among(Paper.id, postgresql))
+)
+
+
 def explain(
     store: Store,
     query: ParsedQuery,
@@ -50,20 +64,7 @@ def explain(
     stems, names = query_stems(query)
     ids = [c.paper_id for c in page]
     with store.session() as session:
-        rows = {
-            row.id: row
-            for row in session.execute(
-                select(
-                    Paper.id,
-                    Paper.arxiv_id,
-                    Paper.title,
-                    Paper.abstract,
-                    Paper.authors,
-                    Paper.withdrawn,
-                    Paper.hidden,
-                ).where(Paper.id.in_(ids))
-            )
-        }
+        rows = {row.id: row for row in session.execute(_rows(session), {"ids": ids})}
     # Each query word's stems and name tokens, worked out once for the whole page.
     words = [
         (word, set(analysis.text_tokens(word)), set(analysis.name_tokens(word)))

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from dailypapers.search.lexical.base import Filters, LexicalResult, WriterBusy
 from dailypapers.search.lexical.registry import lexical_index
 from dailypapers.search.vectors.indexing import catch_up_small
+from dailypapers.store.changes import latest_change_seq
 from dailypapers.store.models import Paper
 
 if TYPE_CHECKING:
@@ -70,9 +71,11 @@ def guarded(store: Store) -> LexicalIndex | Unavailable:
     running = _rebuilding.get(id(index))
     if running is not None and running.is_alive():
         return Unavailable(store)
-    catch_up_small(store)  # a few papers saved since: embedded now (more: `dailypapers index`)
+    with store.session() as session:  # one read of the latest change for both indexes
+        latest = latest_change_seq(session)
+    catch_up_small(store, latest)  # a few papers saved since: embedded now (more: `index`)
     try:
-        index.ensure_current(store)
+        index.ensure_current(store, latest)
         return index
     except WriterBusy:
         return index

@@ -11,6 +11,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from dailypapers.search.fusion import Candidate
+from dailypapers.store.id_lists import for_dialect
 
 if TYPE_CHECKING:
     from dailypapers.search.lexical.base import Filters, LexicalIndex
@@ -27,14 +28,14 @@ TITLE_ONLY_PENALTY = 0.2
 
 
 def query_vector(store: Store, text: str):  # noqa: ANN201
-    """(the query embedded by the model the vector index holds, or None without vectors; the
-    index; its model)."""
+    """(the query embedded by the model the vector index was built with, or None before any
+    was; the index; its model)."""
     from dailypapers.search.embed.models import get_embedder
     from dailypapers.search.vectors.registry import open_vector_index
 
     index = open_vector_index(store)
     model = index.meta().get("model")
-    if not model or index.is_empty():
+    if not model:  # an index with a model and no vectors yet simply finds nothing
         return None, index, model
     return get_embedder(model).embed([text])[0], index, model
 
@@ -84,13 +85,20 @@ def semantic_candidates(
 
 def _title_only(store: Store, ids: list[int]) -> set[int]:
     """Those of `ids` whose paper has no abstract."""
-    from sqlalchemy import select, text
-
-    from dailypapers.store.models import TITLE_ONLY, Paper
-
     if not ids:
         return set()
     with store.session() as session:
-        # The predicate as written in the partial index ix_papers_title_only, so it is used.
-        rows = session.scalars(select(Paper.id).where(Paper.id.in_(ids), text(f"({TITLE_ONLY})")))
-        return set(rows)
+        return set(session.scalars(_TITLE_ONLY_AMONG(session), {"ids": ids}))
+
+
+def _title_only_among(postgresql: bool):  # noqa: ANN202 - a Select
+    from sqlalchemy import select, text
+
+    from dailypapers.store.id_lists import among
+    from dailypapers.store.models import TITLE_ONLY, Paper
+
+    # The predicate as written in the partial index ix_papers_title_only, so it is used.
+    return select(Paper.id).where(among(Paper.id, postgresql), text(f"({TITLE_ONLY})"))
+
+
+_TITLE_ONLY_AMONG = for_dialect(_title_only_among)

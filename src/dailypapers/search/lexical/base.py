@@ -113,8 +113,9 @@ class LexicalIndex(Protocol):
     def filter_ids(self, ids: Sequence[int], query: ParsedQuery, filters: Filters) -> set[int]:
         """Those of `ids` that pass the query's operators and the filters (for semantic hits)."""
 
-    def ensure_current(self, store: Store) -> None:
-        """Once per process: catch up with the database if the index lags behind it."""
+    def ensure_current(self, store: Store, latest: int | None = None) -> None:
+        """Catch up with the database if the index lags behind it (`latest`: the database's
+        latest change number, when the caller has just read it)."""
 
     def sync(self, store: Store) -> int:
         """Catch up with papers changed since the index was last current; returns how many."""

@@ -166,16 +166,18 @@ def embed_papers(store: Store, paper_ids: Sequence[int]) -> int:
     return embedded
 
 
-def catch_up_small(store: Store) -> int:
+def catch_up_small(store: Store, latest: int | None = None) -> int:
     """Embed what changed since the index's number if that is a few papers (the setting
-    `embed_inline_max`); leave more for `dailypapers index`. Returns how many were embedded."""
+    `embed_inline_max`); leave more for `dailypapers index`. Returns how many were embedded.
+    `latest`: the database's latest change number, when the caller has just read it."""
     limit = store.settings.embed_inline_max
     if not limit:
         return 0
     try:
         index = open_vector_index(store)
-        with store.session() as session:
-            latest = latest_change_seq(session)
+        if latest is None:
+            with store.session() as session:
+                latest = latest_change_seq(session)
         if latest <= applied_seq(index) or pending_count(store, index) > limit:
             return 0
         return index_papers(store).embedded

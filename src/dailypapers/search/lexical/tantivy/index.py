@@ -137,14 +137,16 @@ class TantivyIndex(IndexWriting):
             latest = latest_change_seq(session)
         return self.applied_seq() >= latest
 
-    def ensure_current(self, store: Store) -> None:
+    def ensure_current(self, store: Store, latest: int | None = None) -> None:
         """Catch up (or rebuild) if the database has changes this index has not seen.
 
-        One indexed MAX per call: what another process committed (a web submission, an import
-        that was killed before its index commit) is applied by the next search.
+        One indexed MAX per call (or the caller's `latest`): what another process committed (a
+        web submission, an import that was killed before its index commit) is applied by the
+        next search.
         """
-        with store.session() as session:
-            latest = latest_change_seq(session)
+        if latest is None:
+            with store.session() as session:
+                latest = latest_change_seq(session)
         if self._checked and latest <= self._seen:
             return
         self._checked = True
