@@ -204,3 +204,104 @@ def test_background_catch_up_embeds_pending_papers_once(store, real_records):
     first.join(timeout=120)
     assert not first.is_alive()
     assert len(open_vector_index(store)) == 6
+
+
+def _graph(store, dim: int) -> str:
+    from dailypapers.search.vectors import pg_hnsw
+
+    return pg_hnsw.state(store, dim)
+
+
+def _uses_graph(store, dim: int) -> bool:
+    from sqlalchemy import text
+
+    query = np.ones(dim, dtype=np.float32) / np.sqrt(dim)
+    literal = "[" + ",".join(f"{x:.7g}" for x in query) + "]"
+    with store.engine.begin() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))  # 30 rows: seq scan otherwise
+        plan = conn.execute(
+            text(
+                f"EXPLAIN SELECT paper_id FROM paper_embeddings "  # noqa: S608 - dim: an int
+                f"WHERE vector_dims(embedding) = {dim} "
+                f"ORDER BY embedding::vector({dim}) <=> CAST(:q AS vector({dim})) LIMIT 5"
+            ),
+            {"q": literal},
+        ).scalars()
+        return any(f"ix_paper_embeddings_hnsw_{dim}" in line for line in plan)
+
+
+def test_a_large_backlog_loads_without_the_graph_and_builds_it_after(
+    store, backend, real_records, monkeypatch
+):
+    from dailypapers.search.vectors import pg_hnsw
+
+    store.settings.embed_inline_max = 0
+    monkeypatch.setattr(pg_hnsw, "BULK_MIN", 20)
+    monkeypatch.setitem(vector_indexing.CHUNK, "static", 10)
+    save_papers(store, real_records[:30])
+    during: list[str] = []
+    report = index_papers(
+        store,
+        model="static",
+        progress=lambda n: during.append(_graph(store, 256) if backend == "postgresql" else ""),
+    )
+    assert (report.embedded, report.total) == (30, 30)
+    ids, _ = semantic_search(store, real_records[7].title, 3)
+    assert ids[0] == _ids(store, [real_records[7].arxiv_id])[0]
+    if backend == "postgresql":
+        assert during == ["missing"] * 3  # no graph update per insert while loading
+        assert _graph(store, 256) == "valid" and _uses_graph(store, 256)
+
+
+def test_a_small_backlog_keeps_the_graph(store, backend, real_records, monkeypatch):
+    if backend != "postgresql":
+        pytest.skip("the file index has no per-insert graph")
+    from dailypapers.search.vectors import pg_hnsw
+
+    store.settings.embed_inline_max = 0
+    monkeypatch.setattr(pg_hnsw, "BULK_MIN", 20)
+    save_papers(store, real_records[:25])
+    index_papers(store, model="static")
+    dropped = []
+    monkeypatch.setattr(pg_hnsw, "drop", lambda *a: dropped.append(a))
+    save_papers(store, real_records[25:35])  # 10 more: below BULK_MIN
+    report = index_papers(store)
+    assert report.embedded == 10 and dropped == []
+    assert _graph(store, 256) == "valid"
+
+
+def test_a_killed_bulk_load_gets_its_graph_back_at_the_next_run(
+    store, backend, real_records, monkeypatch
+):
+    if backend != "postgresql":
+        pytest.skip("the file index has no per-insert graph")
+    from sqlalchemy import text
+
+    from dailypapers.search.vectors import pg_hnsw
+
+    store.settings.embed_inline_max = 0
+    monkeypatch.setattr(pg_hnsw, "BULK_MIN", 20)
+    monkeypatch.setitem(vector_indexing.CHUNK, "static", 10)
+    save_papers(store, real_records[:30])
+
+    def killed(n: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        index_papers(store, model="static", progress=killed)
+    assert _graph(store, 256) == "missing"
+    ids, _ = semantic_search(store, real_records[3].title, 3)  # exact meanwhile
+    assert ids[0] == _ids(store, [real_records[3].arxiv_id])[0]
+    report = index_papers(store)
+    assert report.total == 30 and _graph(store, 256) == "valid"
+    # A concurrent build that failed leaves an invalid index: the next run replaces it.
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE pg_index SET indisvalid = false WHERE indexrelid = "
+                "'ix_paper_embeddings_hnsw_256'::regclass"
+            )
+        )
+    assert _graph(store, 256) == "invalid"
+    index_papers(store)
+    assert _graph(store, 256) == "valid" and _uses_graph(store, 256)

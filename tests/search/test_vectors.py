@@ -177,3 +177,14 @@ def test_postgresql_search_can_use_the_hnsw_index(store, index, paper_ids):
             )
         )
     assert "ix_paper_embeddings_hnsw_384" in plan
+
+
+def test_vectors_come_back_exactly_as_added_and_the_last_of_a_repeated_id_wins(index, paper_ids):
+    rows = unit_rows(4)
+    a, b, c = paper_ids[:3]
+    index.add([a, b, a, c], rows, [1.0, 2.0, 3.0, 4.0])  # `a` twice: its second row counts
+    got = index.get([a, b, c])
+    assert np.array_equal(got[a], rows[2]) and np.array_equal(got[b], rows[1])
+    assert np.array_equal(got[c], rows[3])
+    assert index.stamps([a, b, c]) == {a: 3.0, b: 2.0, c: 4.0}
+    assert len(index) == 3

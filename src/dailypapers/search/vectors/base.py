@@ -57,6 +57,10 @@ class VectorIndex(Protocol):
     def reset(self, model: str, dim: int) -> None:
         """Drop every vector and start an empty index for `model` vectors of `dim` dimensions."""
 
+    def prepare_bulk(self, pending: int) -> bool:
+        """About to add `pending` vectors in one run: an index that updates a graph on every
+        insert may drop it now and build it once at flush(force=True). Returns whether it did."""
+
     def flush(self, force: bool = False) -> None:
         """Make recent additions fast to search (fold them into the HNSW graph when many, or
         always with `force`)."""

@@ -149,6 +149,10 @@ class FileWrites:
             del on_disk
         return len(slots)
 
+    def prepare_bulk(self, pending: int) -> bool:
+        """Nothing to drop: added rows go to an exact-search tail until flush folds them in."""
+        return False
+
     def flush(self, force: bool = False) -> None:
         """Compact if many rows are dead; fold the exact-search tail into the graph when it is
         long (or whenever `force`), and drop the graph while the index is small."""

@@ -129,6 +129,7 @@ def index_papers(
     report = IndexReport(model=model)
     chunk = chunk or CHUNK[model]
     applied = applied_seq(index)
+    index.prepare_bulk(pending_count(store, index))  # pgvector: a large backlog, graph after
     cursor = (applied, 2**62)  # past every id: start at the next number
     while True:
         with store.session() as session:

@@ -1,9 +1,10 @@
-"""`VectorIndex` on PostgreSQL: a pgvector table with HNSW indexes (migration 0003 makes them).
+"""`VectorIndex` on PostgreSQL: a pgvector table with HNSW indexes (migration 0004 makes them).
 
 The column is an untyped `vector` so each model keeps its own dimension; one partial
 expression index per shipped dimension (`embedding::vector(384)` where the row has 384) gives
 the HNSW search. Metadata (model, applied change number) lives in `sync_state` under
-`search.vectors`.
+`search.vectors`. A large backlog is loaded without the graph and the graph built after it
+(`pg_hnsw.py`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 
+from dailypapers.search.vectors import pg_hnsw
 from dailypapers.search.vectors.base import as_query
 from dailypapers.store.models import SyncState
 from dailypapers.timeutil import utcnow
@@ -47,6 +49,53 @@ EMBEDDINGS = Table(
     Column("stamp", Float, nullable=False),  # the paper's modified_at (epoch) it was made from
     Column("embedding", Vector(), nullable=False),
 )
+
+
+# Vectors travel as one binary COPY into a staging table, then one upsert: formatting 256
+# floats a row as text took 330 µs of Python per vector (2.2 s per chunk of 4,096).
+_STAGE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS paper_embeddings_stage (paper_id int4, "
+    "model varchar(40), stamp float8, embedding vector) ON COMMIT DROP"
+)
+_MERGE = (
+    "INSERT INTO paper_embeddings (paper_id, model, stamp, embedding) "
+    "SELECT paper_id, model, stamp, embedding FROM paper_embeddings_stage "
+    "ON CONFLICT (paper_id) DO UPDATE SET model = EXCLUDED.model, stamp = EXCLUDED.stamp, "
+    "embedding = EXCLUDED.embedding"
+)
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+_COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+
+
+def copy_payload(
+    ids: np.ndarray, model: str, stamps: np.ndarray | None, vectors: np.ndarray
+) -> bytes:
+    """PostgreSQL's binary COPY stream of (paper_id, model, stamp, embedding) rows, built by
+    numpy in one pass: every row has the same layout, so the rows are one record array."""
+    name = model.encode()
+    dim = vectors.shape[1]
+    layout = np.dtype(
+        [
+            ("fields", ">i2"),
+            ("id_len", ">i4"),
+            ("id", ">i4"),
+            ("model_len", ">i4"),
+            ("model", f"S{len(name)}"),
+            ("stamp_len", ">i4"),
+            ("stamp", ">f8"),
+            ("vector_len", ">i4"),
+            ("dim", ">i2"),
+            ("unused", ">i2"),
+            ("vector", ">f4", (dim,)),
+        ]
+    )
+    rows = np.zeros(len(ids), dtype=layout)
+    rows["fields"] = 4
+    rows["id_len"], rows["id"] = 4, ids
+    rows["model_len"], rows["model"] = len(name), name
+    rows["stamp_len"], rows["stamp"] = 8, stamps if stamps is not None else 0.0
+    rows["vector_len"], rows["dim"], rows["vector"] = 4 + 4 * dim, dim, vectors
+    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
 
 
 class PgVectorIndex:
@@ -115,26 +164,22 @@ class PgVectorIndex:
             raise RuntimeError("reset(model, dim) the vector index before adding to it")
         if np.shape(vectors) != (len(ids), current["dim"]):
             raise ValueError(f"expected {len(ids)} vectors of {current['dim']} dimensions")
-        rows = {
-            int(paper_id): {
-                "paper_id": int(paper_id),
-                "model": current["model"],
-                "stamp": float(stamps[n]) if stamps is not None else 0.0,
-                "embedding": np.asarray(vectors[n], dtype=np.float32),
-            }
-            for n, paper_id in enumerate(ids)
-        }
-        statement = insert(EMBEDDINGS)
-        statement = statement.on_conflict_do_update(
-            index_elements=[EMBEDDINGS.c.paper_id],
-            set_={
-                "model": statement.excluded.model,
-                "stamp": statement.excluded.stamp,
-                "embedding": statement.excluded.embedding,
-            },
+        # One row per id, the last given winning (as one upsert per row would leave it).
+        last = {int(paper_id): n for n, paper_id in enumerate(ids)}
+        order = np.fromiter(last.values(), dtype=np.int64, count=len(last))
+        payload = copy_payload(
+            np.fromiter(last, dtype=np.int64, count=len(last)),
+            current["model"],
+            np.asarray(stamps, dtype=np.float64)[order] if stamps is not None else None,
+            np.asarray(vectors, dtype=np.float32)[order],
         )
         with self.store.engine.begin() as conn:
-            conn.execute(statement, list(rows.values()))
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cursor:  # type: ignore[union-attr]
+                cursor.execute(_STAGE)
+                with cursor.copy("COPY paper_embeddings_stage FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.write(payload)
+                cursor.execute(_MERGE)
             if meta:  # in the same transaction as the vectors it describes
                 self._write_meta(conn, {**self._read_meta(conn), **meta})
 
@@ -183,5 +228,17 @@ class PgVectorIndex:
         scores = np.array([r[1] for r in rows], dtype=np.float32)
         return ids, scores
 
+    def prepare_bulk(self, pending: int) -> bool:
+        """Drop the model's HNSW graph before a large backlog (built again by flush(force))."""
+        dim = int(self.meta().get("dim") or 0)
+        if dim not in INDEXED_DIMS or not pg_hnsw.worth_dropping(pending, len(self)):
+            return False
+        pg_hnsw.drop(self.store, dim)
+        return True
+
     def flush(self, force: bool = False) -> None:
-        """Nothing to do: PostgreSQL keeps the HNSW index current on every insert."""
+        """PostgreSQL keeps the HNSW graph current on every insert; `force` (the end of an
+        index run) also builds the graph a bulk load dropped or a killed build left invalid."""
+        dim = int(self.meta().get("dim") or 0)
+        if force and dim in INDEXED_DIMS:
+            pg_hnsw.ensure(self.store, dim, len(self))
