@@ -34,8 +34,10 @@ BULK_MIN = 20_000  # papers pending: below this, inserting into the graph is qui
 # (and its fast searches) through ordinary imports, and drops it for first loads and rebuilds.
 BULK_SHARE = 0.2
 # Memory for the build: pgvector builds in memory while the graph fits and inserts one by one
-# (the slow path) once it does not. About dim * 4 + 400 bytes a vector at m = 16.
-BUILD_MEMORY_MAX = 8 * 1024**3
+# (the slow path, with a NOTICE) once it does not. About dim * 4 + 400 bytes a vector at m = 16,
+# so 2 GiB holds about 1.2M vectors of 256 dimensions; beyond that the server's own
+# maintenance_work_mem decides (raise it there: this session never asks for more than 2 GiB).
+BUILD_MEMORY_MAX = 2 * 1024**3
 GRAPH_LOCK = 0x6470_686E_7377  # advisory lock key: one process drops or builds a graph at a time
 
 
