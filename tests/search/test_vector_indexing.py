@@ -253,9 +253,9 @@ def test_a_large_backlog_loads_without_the_graph_and_builds_it_after(
         assert _graph(store, 256) == "valid" and _uses_graph(store, 256)
 
 
+# The file index (SQLite) has no per-insert graph to drop: these run on PostgreSQL only.
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_small_backlog_keeps_the_graph(store, backend, real_records, monkeypatch):
-    if backend != "postgresql":
-        pytest.skip("the file index has no per-insert graph")
     from dailypapers.search.vectors import pg_hnsw
 
     store.settings.embed_inline_max = 0
@@ -270,11 +270,11 @@ def test_a_small_backlog_keeps_the_graph(store, backend, real_records, monkeypat
     assert _graph(store, 256) == "valid"
 
 
+# The file index (SQLite) has no per-insert graph to drop: these run on PostgreSQL only.
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_killed_bulk_load_gets_its_graph_back_at_the_next_run(
     store, backend, real_records, monkeypatch
 ):
-    if backend != "postgresql":
-        pytest.skip("the file index has no per-insert graph")
     from sqlalchemy import text
 
     from dailypapers.search.vectors import pg_hnsw

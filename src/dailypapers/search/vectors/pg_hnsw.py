@@ -70,7 +70,7 @@ def drop(store: Store, dim: int) -> None:
     log.info("dropped %s for a bulk load; it is built again when the load ends", index_name(dim))
 
 
-def ensure(store: Store, dim: int, rows: int) -> bool:
+def ensure(store: Store, dim: int) -> bool:
     """Build the dimension's graph if it is missing or invalid; returns whether it built.
 
     One process at a time (an advisory lock): a second waits for the first's build and then
@@ -78,7 +78,6 @@ def ensure(store: Store, dim: int, rows: int) -> bool:
     if state(store, dim) == "valid":
         return False
     name = index_name(dim)
-    memory = min(BUILD_MEMORY_MAX, max(64 * 1024**2, int(rows * (dim * 4 + 400) * 1.2)))
     started = time.perf_counter()
     with _autocommit(store) as conn, _graph_lock(conn):
         current = state(store, dim)
@@ -86,6 +85,11 @@ def ensure(store: Store, dim: int, rows: int) -> bool:
             return False
         if current == "invalid":  # a concurrent build that failed
             conn.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {name}"))
+        rows = conn.execute(
+            text("SELECT count(*) FROM paper_embeddings WHERE vector_dims(embedding) = :dim"),
+            {"dim": dim},
+        ).scalar_one()
+        memory = min(BUILD_MEMORY_MAX, max(64 * 1024**2, int(rows * (dim * 4 + 400) * 1.2)))
         shown = conn.execute(text("SELECT pg_size_bytes(current_setting('maintenance_work_mem'))"))
         raised = memory > int(shown.scalar_one())  # for this session only, never lowered
         if raised:

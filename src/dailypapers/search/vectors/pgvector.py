@@ -230,6 +230,8 @@ class PgVectorIndex:
 
     def prepare_bulk(self, pending: int) -> bool:
         """Drop the model's HNSW graph before a large backlog (built again by flush(force))."""
+        if pending < pg_hnsw.BULK_MIN:  # the usual case: no count of a million rows
+            return False
         dim = int(self.meta().get("dim") or 0)
         if dim not in INDEXED_DIMS or not pg_hnsw.worth_dropping(pending, len(self)):
             return False
@@ -239,6 +241,8 @@ class PgVectorIndex:
     def flush(self, force: bool = False) -> None:
         """PostgreSQL keeps the HNSW graph current on every insert; `force` (the end of an
         index run) also builds the graph a bulk load dropped or a killed build left invalid."""
+        if not force:  # every inline embed flushes: nothing to read then
+            return
         dim = int(self.meta().get("dim") or 0)
-        if force and dim in INDEXED_DIMS:
-            pg_hnsw.ensure(self.store, dim, len(self))
+        if dim in INDEXED_DIMS:
+            pg_hnsw.ensure(self.store, dim)
