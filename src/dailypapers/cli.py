@@ -103,9 +103,13 @@ def serve(
     # Catch the indexes up once here (after an import, a crash, a restore), not in the first
     # request of every worker.
     from dailypapers.search.health import check_at_start
+    from dailypapers.search.vectors.mirror import copy_at_start
 
     try:
         check_at_start(db)
+        copied = copy_at_start(db)  # PostgreSQL: this machine's copy of the vectors
+        if copied:
+            typer.echo(f"copied {copied:,} vectors from PostgreSQL into {db.settings.data_dir}")
     except Exception as exc:
         if not is_disk_full(exc):
             raise

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     embed_inline_max: int = Field(
         default=256, ge=0, validation_alias="DAILYPAPERS_EMBED_INLINE_MAX"
     )
+    # PostgreSQL: search a copy of the vectors in this machine's data dir, kept current from
+    # pgvector (search/vectors/mirror.py); false asks pgvector's HNSW index every time.
+    vector_mirror: bool = Field(default=True, validation_alias="DAILYPAPERS_VECTOR_MIRROR")
 
     @field_validator("tz")
     @classmethod

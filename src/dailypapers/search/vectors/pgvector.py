@@ -2,19 +2,23 @@
 
 The column is an untyped `vector` so each model keeps its own dimension; one partial
 expression index per shipped dimension (`embedding::vector(384)` where the row has 384) gives
-the HNSW search. Metadata (model, applied change number) lives in `sync_state` under
-`search.vectors`. A large backlog is loaded without the graph and the graph built after it
-(`pg_hnsw.py`).
+the HNSW search. Metadata (model, applied change number, the generation a reset starts)
+lives in `sync_state` under `search.vectors`. A large backlog is loaded without the graph and
+the graph built after it (`pg_hnsw.py`). Every write numbers its vectors (`seq`, from the
+`change_counters` row "vectors" under its row lock, as store/changes.py numbers papers), so
+each machine's copy of them (mirror.py) catches up by number.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
+    BigInteger,
     Column,
     Float,
     ForeignKey,
@@ -48,6 +52,7 @@ EMBEDDINGS = Table(
     Column("model", String(40), nullable=False),
     Column("stamp", Float, nullable=False),  # the paper's modified_at (epoch) it was made from
     Column("embedding", Vector(), nullable=False),
+    Column("seq", BigInteger, nullable=False, server_default="0"),  # migration 0012
 )
 
 
@@ -58,10 +63,30 @@ _STAGE = (
     "model varchar(40), stamp float8, embedding vector) ON COMMIT DROP"
 )
 _MERGE = (
-    "INSERT INTO paper_embeddings (paper_id, model, stamp, embedding) "
-    "SELECT paper_id, model, stamp, embedding FROM paper_embeddings_stage "
+    "INSERT INTO paper_embeddings (paper_id, model, stamp, embedding, seq) "
+    "SELECT paper_id, model, stamp, embedding, %s FROM paper_embeddings_stage "
     "ON CONFLICT (paper_id) DO UPDATE SET model = EXCLUDED.model, stamp = EXCLUDED.stamp, "
-    "embedding = EXCLUDED.embedding"
+    "embedding = EXCLUDED.embedding, seq = EXCLUDED.seq"
+)
+# The next vector change number: taken as late as possible in the writing transaction (just
+# before the merge), so a second writer waits for this one's commit and numbers become
+# visible in the order they were handed out.
+COUNTER = "vectors"
+_NEXT_SEQ = text(
+    "INSERT INTO change_counters (name, value) VALUES (:name, 1) ON CONFLICT (name) "
+    "DO UPDATE SET value = change_counters.value + 1 RETURNING value"
+)
+_POSITION = text(
+    "SELECT (SELECT value FROM change_counters WHERE name = :name), "
+    "(SELECT value FROM sync_state WHERE key = :key)"
+)
+_AFTER = (
+    "COPY (SELECT paper_id, seq, embedding FROM paper_embeddings "
+    "WHERE (seq, paper_id) > ({seq}, {paper_id}) AND vector_dims(embedding) = {dim} "
+    "ORDER BY seq, paper_id LIMIT {limit}) TO STDOUT (FORMAT BINARY)"
+)
+_PENDING = text(
+    "SELECT count(*) FROM (SELECT 1 FROM paper_embeddings WHERE seq > :seq LIMIT :cap) AS p"
 )
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 _COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
@@ -96,6 +121,38 @@ def copy_payload(
     rows["stamp_len"], rows["stamp"] = 8, stamps if stamps is not None else 0.0
     rows["vector_len"], rows["dim"], rows["vector"] = 4 + 4 * dim, dim, vectors
     return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
+
+
+def read_copy(payload: bytes, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(paper ids, seqs, vectors) from a binary COPY of (paper_id, seq, embedding) rows of
+    `dim` dimensions: fixed-size records, read by numpy in one pass."""
+    layout = np.dtype(
+        [
+            ("fields", ">i2"),
+            ("id_len", ">i4"),
+            ("id", ">i4"),
+            ("seq_len", ">i4"),
+            ("seq", ">i8"),
+            ("vector_len", ">i4"),
+            ("dim", ">i2"),
+            ("unused", ">i2"),
+            ("vector", ">f4", (dim,)),
+        ]
+    )
+    head = len(_COPY_HEADER)
+    if payload[:11] != _COPY_HEADER[:11] or payload[15:head] != b"\x00\x00\x00\x00":
+        raise ValueError("not a PostgreSQL binary COPY stream without header extensions")
+    body = payload[head : len(payload) - len(_COPY_TRAILER)]
+    if len(body) % layout.itemsize or payload[len(payload) - 2 :] != _COPY_TRAILER:
+        raise ValueError(f"a binary COPY stream whose rows are not {dim}-dimensional vectors")
+    rows = np.frombuffer(body, dtype=layout)
+    if len(rows) and ((rows["fields"] != 3).any() or (rows["dim"] != dim).any()):
+        raise ValueError(f"a binary COPY stream whose rows are not {dim}-dimensional vectors")
+    return (
+        rows["id"].astype(np.int64),
+        rows["seq"].astype(np.int64),
+        rows["vector"].astype(np.float32),
+    )
 
 
 class PgVectorIndex:
@@ -137,7 +194,36 @@ class PgVectorIndex:
     def reset(self, model: str, dim: int) -> None:
         with self.store.engine.begin() as conn:
             conn.execute(delete(EMBEDDINGS))
-            self._write_meta(conn, {"model": model, "dim": dim})
+            # A new generation: every machine's copy starts over (mirror.py).
+            generation = uuid.uuid4().hex
+            self._write_meta(conn, {"model": model, "dim": dim, "generation": generation})
+            conn.execute(_NEXT_SEQ, {"name": COUNTER})
+
+    def position(self) -> tuple[int, dict[str, Any]]:
+        """(the last vector change number handed out, the metadata) in one round trip."""
+        with self.store.engine.connect() as conn:
+            seq, meta = conn.execute(_POSITION, {"name": COUNTER, "key": META_KEY}).one()
+        return int(seq or 0), {"model": None, "dim": 0, **(meta or {})}
+
+    def pending_after(self, seq: int, cap: int) -> int:
+        """How many vectors are numbered above `seq`, counted up to `cap`."""
+        with self.store.engine.connect() as conn:
+            return int(conn.execute(_PENDING, {"seq": int(seq), "cap": int(cap)}).scalar_one())
+
+    def rows_after(
+        self, cursor: tuple[int, int], dim: int, limit: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Up to `limit` vectors of `dim` dimensions after (seq, paper_id) `cursor`, in that
+        order: (paper ids, seqs, vectors), as one binary COPY."""
+        # Every value is an int (cast here), so formatting them into the COPY is safe.
+        statement = _AFTER.format(
+            seq=int(cursor[0]), paper_id=int(cursor[1]), dim=int(dim), limit=int(limit)
+        )
+        with self.store.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cur, cur.copy(statement) as copy:  # type: ignore[union-attr]
+                payload = b"".join(bytes(block) for block in copy)
+        return read_copy(payload, dim)
 
     def __len__(self) -> int:
         with self.store.engine.connect() as conn:
@@ -179,15 +265,22 @@ class PgVectorIndex:
                 cursor.execute(_STAGE)
                 with cursor.copy("COPY paper_embeddings_stage FROM STDIN (FORMAT BINARY)") as copy:
                     copy.write(payload)
-                cursor.execute(_MERGE)
+            seq = conn.execute(_NEXT_SEQ, {"name": COUNTER}).scalar_one()
+            with raw.cursor() as cursor:  # type: ignore[union-attr]
+                cursor.execute(_MERGE, (int(seq),))
             if meta:  # in the same transaction as the vectors it describes
                 self._write_meta(conn, {**self._read_meta(conn), **meta})
 
     def remove(self, ids: Sequence[int]) -> None:
+        """Forget these vectors. Numbers tell copies what was written, not what was deleted,
+        so a removal starts a new generation: every machine's copy takes the vectors anew
+        (nothing in dailypapers removes vectors: papers are never deleted)."""
         if len(ids) == 0:
             return
         with self.store.engine.begin() as conn:
             conn.execute(delete(EMBEDDINGS).where(EMBEDDINGS.c.paper_id.in_([int(i) for i in ids])))
+            self._write_meta(conn, {**self._read_meta(conn), "generation": uuid.uuid4().hex})
+            conn.execute(_NEXT_SEQ, {"name": COUNTER})
 
     def get(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
         query = select(EMBEDDINGS.c.paper_id, EMBEDDINGS.c.embedding).where(

@@ -1,4 +1,5 @@
-"""Which vector index a store uses: pgvector on PostgreSQL, files beside SQLite."""
+"""Which vector index a store uses: files beside SQLite; on PostgreSQL, pgvector, searched
+through this machine's copy of it (mirror.py) unless DAILYPAPERS_VECTOR_MIRROR is false."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ def open_vector_index(store: Store) -> VectorIndex:
         if index is None:
             index = _file_indexes[str(path)] = FileVectorIndex(path)
         return index
+    if store.settings.vector_mirror:
+        from dailypapers.search.vectors.mirror import open_mirror
+
+        return open_mirror(store)
     from dailypapers.search.vectors.pgvector import PgVectorIndex
 
     return PgVectorIndex(store)
