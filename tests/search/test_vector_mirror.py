@@ -233,3 +233,29 @@ def test_a_paper_saved_on_one_machine_is_found_by_meaning_on_another(
     assert open_vector_index(other_machine).copied_seq() == PgVectorIndex(store).position()[0]
     other_machine.settings.vector_mirror = False
     assert copy_at_start(other_machine) is None
+
+
+def test_a_semantic_search_checks_its_copy_in_the_same_round_trip_as_the_model(
+    store, papers, monkeypatch
+):
+    from dailypapers.search import semantic
+
+    index = open_vector_index(store)
+    index.reset("static", 256)
+    vectors = np.random.default_rng(11).standard_normal((len(papers), 256)).astype(np.float32)
+    index.add(papers, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    reads: list[str] = []
+    for name in ("position", "meta"):
+        real = getattr(PgVectorIndex, name)
+        monkeypatch.setattr(
+            PgVectorIndex,
+            name,
+            lambda self, _real=real, _name=name: reads.append(_name) or _real(self),
+        )
+    vector, index, model = semantic.query_vector(store, "paper number")
+    assert model == "static" and reads == ["position"]
+    answered = _answered_by(index, monkeypatch)
+    ids, _ = index.search(vector, 3)
+    assert len(ids) == 3 and answered == ["copy"] and reads == ["position"]
+    index.search(vector, 3)  # a search without the model read checks for itself
+    assert reads == ["position", "position"]

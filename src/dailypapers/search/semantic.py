@@ -34,7 +34,7 @@ def query_vector(store: Store, text: str):  # noqa: ANN201
     from dailypapers.search.vectors.registry import open_vector_index
 
     index = open_vector_index(store)
-    model = index.meta().get("model")
+    model = index.meta_for_search().get("model")
     if not model:  # an index with a model and no vectors yet simply finds nothing
         return None, index, model
     return get_embedder(model).embed([text])[0], index, model

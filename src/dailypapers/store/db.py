@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, exc, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from dailypapers.config import Settings
@@ -39,8 +40,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor.close()
 
 
+# A pooled PostgreSQL connection idle this long is pinged before it is handed out (a server
+# restart, a proxy's idle timeout). Pinging every checkout (pool_pre_ping) cost a round trip
+# per session: 1.15 against 0.69 ms for a session of one query, ten sessions per search.
+PING_IDLE_SECONDS = 5.0
+
+
+def _stamp_checkin(_dbapi_connection, record) -> None:  # noqa: ANN001
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine):  # noqa: ANN202 - a pool checkout listener
+    def checkout(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_IDLE_SECONDS:
+            return  # new, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool discards this connection and hands out another (a fresh one if need be).
+            raise exc.DisconnectionError(f"pooled connection is gone: {error}") from error
+
+    return checkout
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL and foreign keys, PostgreSQL a pre-pinged pool."""
+    """An engine for `url`; SQLite gets WAL and foreign keys, PostgreSQL a pool whose
+    connections are pinged when they sat idle (PING_IDLE_SECONDS)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -48,7 +74,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **_JSON)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **_JSON)
+    engine = create_engine(url, **_JSON)
+    event.listen(engine, "checkin", _stamp_checkin)
+    event.listen(engine, "checkout", _ping_if_idle(engine))
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -51,6 +51,10 @@ class VectorIndex(Protocol):
     def meta(self) -> dict[str, Any]:
         """The index's metadata: at least `model` (None while empty) and `dim`."""
 
+    def meta_for_search(self) -> dict[str, Any]:
+        """meta(), read for a search that follows on this object (the PostgreSQL copy checks
+        itself against pgvector in the same round trip)."""
+
     def set_meta(self, **values: Any) -> None:
         """Update metadata keys (e.g. `applied_seq`, the change number applied)."""
 

@@ -131,6 +131,9 @@ class FileVectorIndex(FileWrites):
             **{k: self._manifest[k] for k in ("model", "dim") if k in self._manifest},
         }
 
+    def meta_for_search(self) -> dict[str, Any]:
+        return self.meta()
+
     def __len__(self) -> int:
         self._refresh()
         return int(self._manifest.get("live", 0))

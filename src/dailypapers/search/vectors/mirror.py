@@ -75,6 +75,7 @@ class MirroredVectorIndex:
         self.remote = remote
         self.state = state
         self.local = state.local
+        self._checked: bool | None = None  # meta_for_search's verdict for the next search
 
     @property
     def background(self) -> threading.Thread | None:
@@ -171,9 +172,8 @@ class MirroredVectorIndex:
             state.thread.start()
             return state.thread
 
-    def _current(self) -> bool:
+    def _current(self, position: tuple[int, dict[str, Any]]) -> bool:
         """Bring the copy up to date if that is quick; whether search may read it."""
-        position = self.remote.position()
         seq, meta = position
         if not meta.get("model"):
             return False
@@ -189,14 +189,26 @@ class MirroredVectorIndex:
         self.catch_up_in_background()
         return False
 
+    def _checked_current(self, position: tuple[int, dict[str, Any]] | None = None) -> bool:
+        try:
+            return self._current(position or self.remote.position())
+        except Exception:  # a damaged copy must not take semantic search down: pgvector answers
+            log.exception("vector copy unreadable; searching pgvector (delete %s)", self.local.path)
+            return False
+
+    def meta_for_search(self) -> dict[str, Any]:
+        """The metadata, and whether the copy may answer the search that follows: one round
+        trip for both."""
+        position = self.remote.position()
+        self._checked = self._checked_current(position)
+        return position[1]
+
     def search(
         self, vector: np.ndarray, k: int, *, exact: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
-        try:
-            current = self._current()
-        except Exception:  # a damaged copy must not take semantic search down: pgvector answers
-            log.exception("vector copy unreadable; searching pgvector (delete %s)", self.local.path)
-            current = False
+        current, self._checked = self._checked, None
+        if current is None:
+            current = self._checked_current()
         if current:
             return self.local.search(vector, k, exact=exact)
         return self.remote.search(vector, k, exact=exact)

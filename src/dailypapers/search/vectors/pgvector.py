@@ -168,6 +168,9 @@ class PgVectorIndex:
             ).scalar_one_or_none()
         return {"model": None, "dim": 0, **(value or {})}
 
+    def meta_for_search(self) -> dict[str, Any]:
+        return self.meta()
+
     def set_meta(self, **values: Any) -> None:
         with self.store.engine.begin() as conn:
             self._write_meta(conn, {**self._read_meta(conn), **values})
