@@ -33,6 +33,8 @@ def test_every_get_route_is_in_the_schema_with_its_media_type(fuzz_app):
     for path in ("/feeds/daily.{kind}", "/feeds/search.{kind}"):
         feed = paths[path]["get"]["responses"]["200"]["content"]
         assert set(feed) == {"application/rss+xml", "application/atom+xml"}, path
+    search = paths["/api/papers/search"]["get"]["responses"]["200"]["content"]
+    assert search["application/json"]["schema"]["items"]["$ref"].endswith("/SearchResult")
     # forms are no API: the only POSTs documented are the JSON API's (collections)
     assert all(path.startswith("/api/") for path, ops in paths.items() if "post" in ops)
     assert len(paths) >= 30

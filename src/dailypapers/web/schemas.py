@@ -75,6 +75,15 @@ class DailyPaper(BaseModel):
     organization: Organization | None
 
 
+class SearchInfo(BaseModel):
+    score: float = Field(description="the fused relevance score (higher is better)")
+    why: list[str] = Field(description='matched words, "author …", "cat:…", "arXiv id", "semantic"')
+
+
+class SearchResult(DailyPaper):
+    search: SearchInfo
+
+
 class Version(BaseModel):
     version: int
     submittedAt: str | None

@@ -6,6 +6,7 @@ import math
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from dailypapers.search.query import MAX_QUERY_CHARS
 from dailypapers.search.service import MAX_LIMIT, MAX_OFFSET, SearchPage, search_papers
 from dailypapers.store.db import Store
 from dailypapers.store.models import Paper
+from dailypapers.web import schemas
 from dailypapers.web.deps import OptionalUser, SessionDep, StoreDep
 from dailypapers.web.feeds import render_feed
 from dailypapers.web.openapi_docs import DAY, FEED, JSON_ERROR, PAGE, PAPER_ID, QUERY
@@ -63,7 +65,12 @@ def _hits_json(session: Session, page: SearchPage) -> list[dict[str, Any]]:
     return items
 
 
-@router.get("/api/papers/search", responses=ERRORS, summary="Search papers (hybrid)")
+@router.get(
+    "/api/papers/search",
+    responses={200: {"model": list[schemas.SearchResult]}, **ERRORS},
+    response_model=None,
+    summary="Search papers (hybrid)",
+)
 def api_search(
     store: StoreDep,
     session: SessionDep,
@@ -79,7 +86,7 @@ def api_search(
     until: Day = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     has_code: bool | None = None,
-) -> list[dict[str, Any]]:
+) -> Response:
     """Papers matching `q` (words, "phrases", -exclude, author:, cat:, since:, until:, an
     arXiv id), best first, as `/api/daily_papers` items plus `search: {score, why}`."""
     page = search_papers(
@@ -94,7 +101,9 @@ def api_search(
         category=category,
         has_code=has_code,
     )
-    return _hits_json(session, page)
+    # orjson, as /api/daily_papers: FastAPI's validation and encoding of the return value cost
+    # 1.2 ms for a page of 20 here.
+    return Response(orjson.dumps(_hits_json(session, page)), media_type="application/json")
 
 
 def _paper_id(session: Session, arxiv_id: str) -> int:
