@@ -13,7 +13,8 @@ import pytest
 from dailypapers.config import Settings
 from dailypapers.search.vectors import mirror
 from dailypapers.search.vectors.mirror import MirroredVectorIndex, copy_at_start
-from dailypapers.search.vectors.pgvector import PgVectorIndex, read_copy
+from dailypapers.search.vectors.pg_stream import read_copy
+from dailypapers.search.vectors.pgvector import PgVectorIndex
 from dailypapers.search.vectors.registry import open_vector_index
 from dailypapers.store.db import open_store
 from dailypapers.store.models import Paper

@@ -265,11 +265,9 @@ def open_mirror(store: Store) -> MirroredVectorIndex:
 def copy_at_start(store: Store) -> int | None:
     """`serve`: bring this machine's copy up to date before the first search; how many vectors
     it copied (None without a copy: SQLite, the mirror off, or it failed and pgvector answers)."""
-    from dailypapers.search.vectors.registry import open_vector_index
-
-    index = open_vector_index(store)
-    if not isinstance(index, MirroredVectorIndex):
+    if store.is_sqlite or not store.settings.vector_mirror:
         return None
+    index = open_mirror(store)
     try:
         return index.catch_up()
     except Exception:
