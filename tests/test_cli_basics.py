@@ -76,14 +76,19 @@ def test_stats_json_has_the_counts(settings):
         assert counts[key] == 0
 
 
-def test_bad_configuration_is_one_clear_line(tmp_path):
-    env = {**os.environ, "DAILYPAPERS_TZ": "Mars/Olympus", "DAILYPAPERS_DATA_DIR": str(tmp_path)}
+@pytest.mark.parametrize(
+    ("name", "value"), [("DAILYPAPERS_TZ", "Mars/Olympus"), ("DAILYPAPERS_VECTOR_MIRROR", "maybe")]
+)
+def test_bad_configuration_is_one_clear_line(tmp_path, name, value):
+    env = {**os.environ, name: value, "DAILYPAPERS_DATA_DIR": str(tmp_path)}
     proc = subprocess.run(
         [sys.executable, "-m", "dailypapers", "stats"], env=env, capture_output=True, text=True
     )
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
-    assert "Mars/Olympus" in proc.stderr
+    assert value in proc.stderr or name in proc.stderr
+    assert "bad configuration" in proc.stderr
+    assert "cannot open the database" not in proc.stderr  # no second, misleading error
 
 
 def test_unreachable_database_is_one_clear_line(tmp_path):

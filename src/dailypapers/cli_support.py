@@ -33,8 +33,9 @@ def settings() -> Settings:
 
 def store(*, migrate: bool = True) -> Store:
     """Open (and by default migrate) the configured store, or exit with a clear message."""
+    config = settings()  # a bad setting exits here with its own message
     try:
-        return open_store(settings(), migrate_schema=migrate)
+        return open_store(config, migrate_schema=migrate)
     except DailyPapersError as exc:
         raise fail(str(exc)) from None
     except Exception as exc:  # an unreachable database, a bad URL, …
