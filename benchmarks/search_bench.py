@@ -6,8 +6,8 @@
 
 Builds (once; reused from --keep) a SQLite store of the 12,203 real papers of
 ../shared/data/hf_daily_papers.jsonl plus synthetic ones up to N (titles and ~150-word
-abstracts drawn from the real papers' word frequencies), through `save_papers`, so the
-tantivy index is kept current by the papers-changed listener as in a real import; then embeds
+abstracts drawn from the real papers' word frequencies), through `save_papers`, each batch
+followed by the keyword index's catch-up as in a real import; then embeds
 them with the static model (the fast path) for hybrid search. It prints p50/p99 for:
 - lexical all-terms and any-term queries (2-3 words taken from real titles), top 20;
 - the lexical engine as search uses it (all words, then any word when too few);
@@ -26,16 +26,21 @@ copy), alternating.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import os
 import random
 import re
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -125,9 +130,11 @@ def synthetic_id(number: int) -> str:
 
 
 def build(store: Store, n: int) -> None:
-    """Fill the store to n papers through save_papers (the listener keeps tantivy current)."""
+    """Fill the store to n papers through save_papers, each batch followed by the keyword
+    index's catch-up, as an import does (`dailypapers.search.follow`)."""
     from sqlalchemy import func, select
 
+    from dailypapers.search.follow import catch_up
     from dailypapers.store.models import Paper
 
     with store.session() as session:
@@ -139,7 +146,8 @@ def build(store: Store, n: int) -> None:
     started = time.perf_counter()
     if have == 0:
         for s in range(0, len(rows), BATCH):
-            save_papers(store, [real_record(r) for r in rows[s : s + BATCH]])
+            result = save_papers(store, [real_record(r) for r in rows[s : s + BATCH]])
+            catch_up(store, result, final=False, vectors=False)
         have = len(rows)
     synthetic = Synthetic(rows)
     made = 0
@@ -150,7 +158,8 @@ def build(store: Store, n: int) -> None:
         for number in range(start, min(n, start + BATCH)):
             batch.append(synthetic.record(number))
         generating += time.perf_counter() - t
-        save_papers(store, batch)
+        result = save_papers(store, batch)
+        catch_up(store, result, final=False, vectors=False)
         made += len(batch)
         if made % 100_000 < BATCH:
             rate = made / (time.perf_counter() - started - generating)
@@ -161,7 +170,7 @@ def build(store: Store, n: int) -> None:
     elapsed = time.perf_counter() - started - generating
     print(
         f"store: saved {n - len(rows) if have == len(rows) else made:,} papers in {elapsed:.0f} s "
-        f"(save_papers + tantivy listener; generation time excluded)"
+        f"(save_papers + the keyword index's catch-up; generation time excluded)"
     )
 
 
@@ -342,45 +351,71 @@ def linear_scan_section(store: Store, queries: list[str], lexical_p50: float) ->
     del docs
 
 
+def serve(settings: Settings, mirror: bool) -> tuple[subprocess.Popen, int]:
+    """`dailypapers serve` (uvicorn, one worker, access log off) on a free loopback port; it
+    brings the indexes (and, on PostgreSQL with `mirror`, this machine's vector copy) current
+    before it listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "DAILYPAPERS_DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.db_url,
+        "DAILYPAPERS_SECRET_KEY": "bench",
+        "DAILYPAPERS_EMBED_INLINE_MAX": "0",
+        "DAILYPAPERS_VECTOR_MIRROR": "true" if mirror else "false",
+    }
+    command = [sys.executable, "-m", "dailypapers", "serve", "--port", str(port)]
+    process = subprocess.Popen([*command, "--no-access-log"], env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 900  # a first vector copy of 1M takes about a minute
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("dailypapers serve did not start")
+
+
 def api_section(store: Store, settings: Settings, queries: list[str]) -> None:
-    from fastapi.testclient import TestClient
-
-    from dailypapers.web.app import create_app
-
-    runs = [("hybrid", settings), ("lexical", settings)]
+    """`/api/papers/search` over HTTP from this process (one kept-alive connection per server),
+    each query asked of every server and mode in turn, in a rotating order."""
+    servers = [("this machine's copy", True)]
     if not store.is_sqlite:  # pgvector's HNSW index (the baseline) beside this machine's copy
-        from dailypapers.search.vectors.mirror import copy_at_start
-
-        started = time.perf_counter()
-        copied = copy_at_start(store)
-        print(
-            f"  this machine's copy of the vectors: {copied or 0:,} copied from pgvector in "
-            f"{time.perf_counter() - started:.1f} s (0 when already current)"
-        )
-        direct = settings.model_copy(update={"vector_mirror": False})
-        runs = [("hybrid", direct), ("hybrid", settings)] * 2 + [("lexical", settings)]
-    for mode, run_settings in runs:
-        app = create_app(run_settings)
-        with TestClient(app) as client:
-            times = []
-            for text in queries[:10] + queries:
-                started = time.perf_counter()
-                answer = client.get(
-                    "/api/papers/search", params={"q": text, "limit": 20, "mode": mode}
-                )
-                times.append(time.perf_counter() - started)
-                assert answer.status_code == 200, answer.text
-            p50, p99 = pct(times[10:])
-            vectors = ""
-            if not store.is_sqlite and mode == "hybrid":
-                vectors = ", vectors: " + (
-                    "this machine's copy" if run_settings.vector_mirror else "pgvector HNSW"
-                )
-            print(
-                f"  /api/papers/search {mode:<7} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
-                f"(in-process ASGI client{vectors})"
-            )
-        app.state.store.dispose()
+        servers.append(("pgvector HNSW", False))
+    started = []
+    try:
+        runs = []
+        for label, mirror in servers:
+            began = time.perf_counter()
+            process, port = serve(settings, mirror)
+            started.append(process)
+            took = time.perf_counter() - began
+            print(f"  dailypapers serve ({label}) listening after {took:.1f} s")
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            vectors = f", vectors: {label}" if not store.is_sqlite else ""
+            shape = f"hybrid  p50 {{:6.2f}} ms  p99 {{:6.2f}} ms  (HTTP{vectors})"
+            runs.append((shape, connection, "hybrid"))
+        runs.append(("lexical p50 {:6.2f} ms  p99 {:6.2f} ms  (HTTP)", runs[0][1], "lexical"))
+        times: dict[str, list[float]] = {label: [] for label, _, _ in runs}
+        for number, text in enumerate(queries[:10] + queries):
+            turn = number % len(runs)
+            for label, connection, mode in runs[turn:] + runs[:turn]:
+                path = "/api/papers/search?" + urlencode({"q": text, "limit": 20, "mode": mode})
+                began = time.perf_counter()
+                connection.request("GET", path)
+                answer = connection.getresponse()
+                body = answer.read()
+                times[label].append(time.perf_counter() - began)
+                assert answer.status == 200, body[:300]
+        for label, _, _ in runs:
+            print("  /api/papers/search " + label.format(*pct(times[label][10:])))
+    finally:
+        for process in started:
+            process.terminate()
+            process.wait(timeout=60)
 
 
 def database_url(backend: str, root: Path) -> str:

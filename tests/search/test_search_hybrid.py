@@ -104,3 +104,18 @@ def test_bad_arguments_are_refused_not_clamped(papers, kwargs, message):
 
     with pytest.raises(BadQuery, match=message):
         search_papers(papers, "quaffle", **kwargs)
+
+
+def test_a_hidden_paper_is_no_semantic_candidate_even_before_the_index_hears(embedded):
+    from dailypapers.store.models import Paper
+
+    row = real_rows(200)[5]
+    query = row["abstract"][:200]
+    assert search_papers(embedded, query, mode="semantic", limit=5).hits[0].arxiv_id == (
+        row["arxiv_id"]
+    )
+    with embedded.session() as session:  # moderation's flag, the keyword index not told
+        session.query(Paper).filter_by(arxiv_id=row["arxiv_id"]).one().hidden = True
+    for mode in ("semantic", "hybrid"):
+        page = search_papers(embedded, query, mode=mode, limit=20)
+        assert row["arxiv_id"] not in {h.arxiv_id for h in page.hits}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.feed.hf_cards import HfCard, attach_hf
@@ -94,12 +94,25 @@ def _build(postgresql: bool) -> _Statements:
         voted=select(Upvote.paper_id).where(
             Upvote.user_id == bindparam("uid"), ids(Upvote.paper_id)
         ),
+        # The counts and the reader's vote ride along as correlated subqueries (an index
+        # lookup per card): one round trip for the page instead of four.
         cards=select(
             *CARD_COLUMNS,
             DailyListing.date,
             DailyListing.listed_at,
             DailyListing.submitter_name,
             User.username,
+            select(func.count())
+            .where(Upvote.paper_id == Paper.id)
+            .correlate(Paper)
+            .scalar_subquery(),
+            select(func.count())
+            .where(Comment.paper_id == Paper.id, Comment.hidden.is_(False))
+            .correlate(Paper)
+            .scalar_subquery(),
+            exists()
+            .where(Upvote.paper_id == Paper.id, Upvote.user_id == bindparam("uid"))
+            .correlate(Paper),
         )
         .outerjoin(DailyListing, DailyListing.paper_id == Paper.id)
         .outerjoin(User, User.id == DailyListing.submitted_by_id)
@@ -144,19 +157,24 @@ def load_cards(
     """Cards for these papers, in the given order, with counts and listing details."""
     if not paper_ids:
         return []
-    rows = session.execute(_statements(session).cards, {"ids": list(paper_ids)}).all()
-    votes = vote_counts(session, paper_ids)
-    comments = comment_counts(session, paper_ids)
-    mine = voted_by(session, user_id, paper_ids)
+    rows = session.execute(
+        _statements(session).cards, {"ids": list(paper_ids), "uid": user_id}
+    ).all()
     by_id: dict[int, PaperCard] = {}
     width = len(CARD_COLUMNS)
     for row in rows:
         card = PaperCard(*row[:width])
-        card.listed_on, card.listed_at, submitter_name, username = row[width:]
+        (
+            card.listed_on,
+            card.listed_at,
+            submitter_name,
+            username,
+            card.votes_here,
+            card.comments,
+            voted,
+        ) = row[width:]
         card.submitter = username or submitter_name
-        card.votes_here = votes.get(card.id, 0)
-        card.comments = comments.get(card.id, 0)
-        card.voted = card.id in mine
+        card.voted = bool(voted) and user_id is not None
         by_id[card.id] = card
     attach_hf(session, list(by_id.values()))
     return [by_id[pid] for pid in paper_ids if pid in by_id]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -39,6 +39,10 @@ def query_stems(query: ParsedQuery) -> tuple[set[str], set[str]]:
     return stems, names
 
 
+# Reads a page's rows by id: each has id, arxiv_id, title, abstract, authors, withdrawn and
+# hidden (a caller that loads the page's cards anyway passes them, sparing a second read).
+RowLoader = Callable[[list[int]], Mapping[int, Any]]
+
 _rows = for_dialect(
     lambda postgresql: select(
         Paper.id,
@@ -60,11 +64,10 @@ def explain(
     semantic_ids: set[int],
     lexical_ids: set[int],
     pinned: int | None,
+    rows: RowLoader | None = None,
 ) -> tuple[list[SearchHit], set[str], set[str]]:
     stems, names = query_stems(query)
-    ids = [c.paper_id for c in page]
-    with store.session() as session:
-        rows = {row.id: row for row in session.execute(_rows(session), {"ids": ids})}
+    found = (rows or (lambda ids: _read_rows(store, ids)))([c.paper_id for c in page])
     # Each query word's stems and name tokens, worked out once for the whole page.
     words = [
         (word, set(analysis.text_tokens(word)), set(analysis.name_tokens(word)))
@@ -72,7 +75,7 @@ def explain(
     ]
     hits = []
     for candidate in page:
-        row = rows.get(candidate.paper_id)
+        row = found.get(candidate.paper_id)
         if row is None or row.hidden:  # deleted or hidden since it was indexed
             continue
         why: list[str] = []
@@ -97,3 +100,10 @@ def explain(
             SearchHit(row.id, row.arxiv_id, candidate.score, why, withdrawn=bool(row.withdrawn))
         )
     return hits, stems, names
+
+
+def _read_rows(store: Store, ids: list[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    with store.session() as session:
+        return {row.id: row for row in session.execute(_rows(session), {"ids": ids})}

@@ -71,8 +71,12 @@ def semantic_candidates(
     depth = k * 5 if restricted else k
     ids, scores = index.search(vector, depth)
     ids = [int(i) for i in ids]
-    allowed = engine.filter_ids(ids, query, filters)
-    short = _title_only(store, [i for i in ids if i in allowed]) if TITLE_ONLY_PENALTY else set()
+    if restricted:  # the keyword index applies the query's filters
+        allowed = engine.filter_ids(ids, query, filters)
+        short = _title_only(store, [i for i in ids if i in allowed])
+    else:  # only moderation's: one read of two small partial indexes answers both
+        hidden, short = _hidden_and_title_only(store, ids)
+        allowed = set(ids) - hidden
     kept = [
         Candidate(paper_id, float(score) - (TITLE_ONLY_PENALTY if paper_id in short else 0.0))
         for paper_id, score in zip(ids, scores, strict=True)
@@ -91,14 +95,44 @@ def _title_only(store: Store, ids: list[int]) -> set[int]:
         return set(session.scalars(_TITLE_ONLY_AMONG(session), {"ids": ids}))
 
 
-def _title_only_among(postgresql: bool):  # noqa: ANN202 - a Select
+def _hidden_and_title_only(store: Store, ids: list[int]) -> tuple[set[int], set[int]]:
+    """(those of `ids` that moderation hid, those whose paper has no abstract)."""
+    hidden: set[int] = set()
+    short: set[int] = set()
+    if not ids:
+        return hidden, short
+    with store.session() as session:
+        for paper_id, is_hidden in session.execute(_HIDDEN_OR_TITLE_ONLY(session), {"ids": ids}):
+            (hidden if is_hidden else short).add(paper_id)
+    return hidden, short
+
+
+def _among_where(postgresql: bool, predicate: str):  # noqa: ANN202 - a Select
     from sqlalchemy import select, text
 
     from dailypapers.store.id_lists import among
-    from dailypapers.store.models import TITLE_ONLY, Paper
+    from dailypapers.store.models import Paper
 
-    # The predicate as written in the partial index ix_papers_title_only, so it is used.
-    return select(Paper.id).where(among(Paper.id, postgresql), text(f"({TITLE_ONLY})"))
+    # The predicate as written in its partial index (ix_papers_title_only, ix_papers_hidden),
+    # so that index is used.
+    return select(Paper.id).where(among(Paper.id, postgresql), text(f"({predicate})"))
+
+
+def _title_only_among(postgresql: bool):  # noqa: ANN202 - a Select
+    from dailypapers.store.models import TITLE_ONLY
+
+    return _among_where(postgresql, TITLE_ONLY)
+
+
+def _hidden_or_title_only_among(postgresql: bool):  # noqa: ANN202 - a CompoundSelect
+    from sqlalchemy import false, true, union_all
+
+    from dailypapers.store.models import HIDDEN, TITLE_ONLY
+
+    hidden = _among_where(postgresql, HIDDEN).add_columns(true())
+    short = _among_where(postgresql, TITLE_ONLY).add_columns(false())
+    return union_all(hidden, short)
 
 
 _TITLE_ONLY_AMONG = for_dialect(_title_only_among)
+_HIDDEN_OR_TITLE_ONLY = for_dialect(_hidden_or_title_only_among)

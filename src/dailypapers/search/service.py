@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy import select
 
 from dailypapers.errors import BadQuery
-from dailypapers.search.explain import SearchHit, explain
+from dailypapers.search.explain import RowLoader, SearchHit, explain
 from dailypapers.search.fusion import Candidate, fuse
 from dailypapers.search.health import damaged, guarded
 from dailypapers.search.lexical.base import Filters, Rank, Sort
@@ -77,8 +77,12 @@ def search_papers(
     has_code: bool | None = None,
     sort: Sort = "relevance",
     mode: Mode = "hybrid",
+    rows: RowLoader | None = None,
 ) -> SearchPage:
-    """Search papers; raises BadQuery for a query or argument a user must fix."""
+    """Search papers; raises BadQuery for a query or argument a user must fix.
+
+    `rows` reads the shown papers' rows by id (explain.RowLoader): a caller that loads their
+    cards anyway passes its loader, and the page's papers are read once."""
     _check(limit, offset, sort, mode)
     check_day("since", since)
     check_day("until", until)
@@ -100,6 +104,7 @@ def search_papers(
             semantic_ids=set(),
             lexical_ids=set(),
             pinned=pinned,
+            rows=rows,
         )
         return SearchPage(hits if offset == 0 else [], len(hits), parsed, mode, stems, names)
     # The semantic half (embed the query, ask the vector index: ONNX and the database driver
@@ -153,7 +158,13 @@ def search_papers(
     semantic_ids = {c.paper_id for c in semantic}
     lexical_ids = set(lexical.ids) if lexical else set()
     hits, stems, names = explain(
-        store, parsed, page, semantic_ids=semantic_ids, lexical_ids=lexical_ids, pinned=pinned
+        store,
+        parsed,
+        page,
+        semantic_ids=semantic_ids,
+        lexical_ids=lexical_ids,
+        pinned=pinned,
+        rows=rows,
     )
     matched = lexical.mode if lexical else "none"
     exact = lexical.exact if lexical else True

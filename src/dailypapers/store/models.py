@@ -69,12 +69,14 @@ class User(Base):
 
 
 TITLE_ONLY = "abstract IS NULL OR abstract = ''"  # a paper without an abstract
+HIDDEN = "hidden"  # a paper moderation hid (the partial index's predicate, as queries write it)
 
 
 class Paper(Base):
     __tablename__ = "papers"
-    # The semantic half asks which of its candidates are title-only (search/semantic.py): a
-    # partial index of their ids answers without reading a million rows' heap pages.
+    # The semantic half asks which of its candidates are title-only or hidden
+    # (search/semantic.py): partial indexes of their ids answer without reading a million rows'
+    # heap pages.
     __table_args__ = (
         Index(
             "ix_papers_title_only",
@@ -82,6 +84,7 @@ class Paper(Base):
             postgresql_where=text(TITLE_ONLY),
             sqlite_where=text(TITLE_ONLY),
         ),
+        Index("ix_papers_hidden", "id", postgresql_where=text(HIDDEN), sqlite_where=text(HIDDEN)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -46,18 +46,35 @@ Q = Annotated[
 Day = Annotated[date | None, Query(description="YYYY-MM-DD", examples=[DAY])]
 
 
-def _cards(session: Session, page: SearchPage, user_id: int | None) -> list[PaperCard]:
-    cards = load_cards(session, [hit.paper_id for hit in page.hits], user_id=user_id)
-    for card, hit in zip(cards, page.hits, strict=False):
-        card.score = hit.score
-    return cards
+class PageCards:
+    """The cards of a search page, read once: search's explanation reads its rows from them
+    (`search_papers(rows=...)`), then the page shows them."""
+
+    def __init__(self, session: Session, user_id: int | None = None) -> None:
+        self.session = session
+        self.user_id = user_id
+        self.by_id: dict[int, PaperCard] = {}
+
+    def __call__(self, paper_ids: list[int]) -> dict[int, PaperCard]:
+        cards = load_cards(self.session, paper_ids, user_id=self.user_id)
+        self.by_id = {card.id: card for card in cards}
+        return self.by_id
+
+    def of(self, page: SearchPage) -> list[PaperCard]:
+        """The hits' cards in rank order, each with its score."""
+        cards = []
+        for hit in page.hits:
+            card = self.by_id.get(hit.paper_id)
+            if card is not None:
+                card.score = hit.score
+                cards.append(card)
+        return cards
 
 
-def _hits_json(session: Session, page: SearchPage) -> list[dict[str, Any]]:
-    cards = {c.id: c for c in load_cards(session, [h.paper_id for h in page.hits])}
+def _hits_json(page: SearchPage, cards: PageCards) -> list[dict[str, Any]]:
     items = []
     for hit in page.hits:
-        card = cards.get(hit.paper_id)
+        card = cards.by_id.get(hit.paper_id)
         if card is not None:
             item = daily_item(card)
             item["search"] = {"score": round(hit.score, 6), "why": hit.why}
@@ -89,6 +106,7 @@ def api_search(
 ) -> Response:
     """Papers matching `q` (words, "phrases", -exclude, author:, cat:, since:, until:, an
     arXiv id), best first, as `/api/daily_papers` items plus `search: {score, why}`."""
+    cards = PageCards(session)
     page = search_papers(
         store,
         q,
@@ -100,10 +118,11 @@ def api_search(
         until=until,
         category=category,
         has_code=has_code,
+        rows=cards,
     )
     # orjson, as /api/daily_papers: FastAPI's validation and encoding of the return value cost
     # 1.2 ms for a page of 20 here.
-    return Response(orjson.dumps(_hits_json(session, page)), media_type="application/json")
+    return Response(orjson.dumps(_hits_json(page, cards)), media_type="application/json")
 
 
 def _paper_id(session: Session, arxiv_id: str) -> int:
@@ -167,6 +186,7 @@ def search_page(
     context: dict[str, Any] = {"form": form, "active": "search", "page": None, "cards": []}
     status = 200
     if q.strip() or category.strip() or since or until:
+        cards = PageCards(session, user.id if user else None)
         try:
             page = search_papers(
                 store,
@@ -179,13 +199,14 @@ def search_page(
                 until=_day(until, "until"),
                 category=category.strip() or None,
                 has_code=True if has_code else None,
+                rows=cards,
             )
         except BadQuery as exc:
             context["error"] = str(exc)
             status = 400
         else:
             context["page"] = page
-            context["cards"] = _cards(session, page, user.id if user else None)
+            context["cards"] = cards.of(page)
             context["hits"] = {hit.paper_id: hit for hit in page.hits}
             context["p"] = p
             context["pages"] = min(math.ceil(page.total / PER_PAGE), MAX_OFFSET // PER_PAGE + 1)
@@ -220,10 +241,10 @@ def search_feed(
     sort: SortParam = "date",
 ) -> Response:
     """The newest (or best) 50 papers matching `q`, for a feed reader."""
-    page = search_papers(store, q, limit=50, sort=sort)
-    cards = load_cards(session, [hit.paper_id for hit in page.hits])
+    cards = PageCards(session)
+    page = search_papers(store, q, limit=50, sort=sort, rows=cards)
     return render_feed(
-        cards,
+        cards.of(page),
         kind,
         title=f"Daily Papers: search “{q}”",
         link=absolute_url(request),
