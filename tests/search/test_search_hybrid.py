@@ -111,8 +111,9 @@ def test_a_hidden_paper_is_no_semantic_candidate_even_before_the_index_hears(emb
 
     row = real_rows(200)[5]
     query = row["abstract"][:200]
-    assert search_papers(embedded, query, mode="semantic", limit=5).hits[0].arxiv_id == (
-        row["arxiv_id"]
+    assert (
+        search_papers(embedded, query, mode="semantic", limit=5).hits[0].arxiv_id
+        == (row["arxiv_id"])
     )
     with embedded.session() as session:  # moderation's flag, the keyword index not told
         session.query(Paper).filter_by(arxiv_id=row["arxiv_id"]).one().hidden = True
