@@ -73,6 +73,7 @@ def explain(
         (word, set(analysis.text_tokens(word)), set(analysis.name_tokens(word)))
         for word in (*query.phrases, *query.terms)
     ]
+    asked = {s for _, word_stems, _ in words for s in word_stems}
     hits = []
     for candidate in page:
         row = found.get(candidate.paper_id)
@@ -82,7 +83,7 @@ def explain(
         if candidate.paper_id == pinned:
             why.append("arXiv id")
         if candidate.paper_id in lexical_ids or not semantic_ids:
-            text = set(analysis.text_tokens(f"{row.title} {row.abstract or ''}"))
+            text = analysis.stems_in(f"{row.title} {row.abstract or ''}", asked)
             people: set[str] | None = None  # the authors' name tokens, read only if needed
             for word, word_stems, word_names in words:
                 if word_stems and word_stems <= text:
