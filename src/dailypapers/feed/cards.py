@@ -10,7 +10,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
-from dailypapers.feed.hf_cards import HfCard, attach_hf
+from dailypapers.feed.hf_cards import (
+    EXTRAS_COLUMNS,
+    HfCard,
+    attach_authors,
+    extras_from,
+    with_extras,
+)
 from dailypapers.store.id_lists import among, for_dialect
 from dailypapers.store.models import Comment, DailyListing, Paper, Upvote, User
 
@@ -95,28 +101,31 @@ def _build(postgresql: bool) -> _Statements:
             Upvote.user_id == bindparam("uid"), ids(Upvote.paper_id)
         ),
         # The counts and the reader's vote ride along as correlated subqueries (an index
-        # lookup per card): one round trip for the page instead of four.
-        cards=select(
-            *CARD_COLUMNS,
-            DailyListing.date,
-            DailyListing.listed_at,
-            DailyListing.submitter_name,
-            User.username,
-            select(func.count())
-            .where(Upvote.paper_id == Paper.id)
-            .correlate(Paper)
-            .scalar_subquery(),
-            select(func.count())
-            .where(Comment.paper_id == Paper.id, Comment.hidden.is_(False))
-            .correlate(Paper)
-            .scalar_subquery(),
-            exists()
-            .where(Upvote.paper_id == Paper.id, Upvote.user_id == bindparam("uid"))
-            .correlate(Paper),
-        )
-        .outerjoin(DailyListing, DailyListing.paper_id == Paper.id)
-        .outerjoin(User, User.id == DailyListing.submitted_by_id)
-        .where(ids(Paper.id)),
+        # lookup per card), HF's extras as outer joins: one round trip for the page instead
+        # of six (HF's author lists follow, for the papers that have extras).
+        cards=with_extras(
+            select(
+                *CARD_COLUMNS,
+                DailyListing.date,
+                DailyListing.listed_at,
+                DailyListing.submitter_name,
+                User.username,
+                select(func.count())
+                .where(Upvote.paper_id == Paper.id)
+                .correlate(Paper)
+                .scalar_subquery(),
+                select(func.count())
+                .where(Comment.paper_id == Paper.id, Comment.hidden.is_(False))
+                .correlate(Paper)
+                .scalar_subquery(),
+                exists()
+                .where(Upvote.paper_id == Paper.id, Upvote.user_id == bindparam("uid"))
+                .correlate(Paper),
+            )
+            .outerjoin(DailyListing, DailyListing.paper_id == Paper.id)
+            .outerjoin(User, User.id == DailyListing.submitted_by_id),
+            Paper.id,
+        ).where(ids(Paper.id)),
     )
 
 
@@ -162,6 +171,7 @@ def load_cards(
     ).all()
     by_id: dict[int, PaperCard] = {}
     width = len(CARD_COLUMNS)
+    extras = len(EXTRAS_COLUMNS)
     for row in rows:
         card = PaperCard(*row[:width])
         (
@@ -172,11 +182,12 @@ def load_cards(
             card.votes_here,
             card.comments,
             voted,
-        ) = row[width:]
+        ) = row[width:-extras]
         card.submitter = username or submitter_name
         card.voted = bool(voted) and user_id is not None
+        card.hf = extras_from(row[-extras:])
         by_id[card.id] = card
-    attach_hf(session, list(by_id.values()))
+    attach_authors(session, list(by_id.values()))
     return [by_id[pid] for pid in paper_ids if pid in by_id]
 
 

@@ -1,6 +1,6 @@
 """What Hugging Face adds to a card: submitter, organization, AI summary, keywords, media, stars.
 
-Loaded for one page of cards at a time (three indexed queries), like the vote counts.
+Loaded for one page of cards at a time: the extras, then the authors of the papers that have them.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
@@ -72,27 +72,82 @@ class HfCard:
 
 
 _SUBMITTER = aliased(HfUser)
+# A paper's extras as columns of the card's own statement (`with_extras`): one statement reads
+# a page's cards with what HF adds; only the authors of the papers that have extras follow.
+EXTRAS_COLUMNS = (
+    PaperHf.paper_id,
+    PaperHf.title,
+    PaperHf.ai_summary,
+    PaperHf.ai_summary_model,
+    PaperHf.ai_keywords,
+    PaperHf.thumbnail,
+    PaperHf.media_urls,
+    PaperHf.discussion_id,
+    PaperHf.github_stars,
+    PaperHf.num_comments,
+    PaperHf.featured_at,
+    PaperHf.submitted_on_daily_at,
+    PaperHf.counts_captured_at,
+    _SUBMITTER.name,
+    _SUBMITTER.fullname,
+    _SUBMITTER.avatar_url,
+    _SUBMITTER.hf_id,
+    HfOrganization.name,
+    HfOrganization.fullname,
+    HfOrganization.avatar_url,
+    HfOrganization.hf_id,
+)
 
 
-def _build(postgresql: bool) -> tuple[Select, Select]:
-    """(the extras with submitter and organization, the authors) of a page of papers."""
-    extras = (
-        select(
-            PaperHf,
-            _SUBMITTER.name,
-            _SUBMITTER.fullname,
-            _SUBMITTER.avatar_url,
-            _SUBMITTER.hf_id,
-            HfOrganization.name,
-            HfOrganization.fullname,
-            HfOrganization.avatar_url,
-            HfOrganization.hf_id,
-        )
+def with_extras(statement: Select, paper_id: Any) -> Select:
+    """`statement` with the HF extras of the paper `paper_id` names as its last columns."""
+    return (
+        statement.add_columns(*EXTRAS_COLUMNS)
+        .outerjoin(PaperHf, PaperHf.paper_id == paper_id)
         .outerjoin(_SUBMITTER, _SUBMITTER.id == PaperHf.submitter_id)
         .outerjoin(HfOrganization, HfOrganization.id == PaperHf.organization_id)
-        .where(among(PaperHf.paper_id, postgresql))
     )
-    authors = (
+
+
+def extras_from(values: Sequence[Any]) -> HfCard | None:
+    """The HfCard of a row's EXTRAS_COLUMNS (None for a paper HF never listed)."""
+    if values[0] is None:
+        return None
+    (
+        _,
+        title,
+        ai_summary,
+        ai_summary_model,
+        ai_keywords,
+        thumbnail,
+        media_urls,
+        discussion_id,
+        github_stars,
+        num_comments,
+        featured_at,
+        submitted_on_daily_at,
+        counts_captured_at,
+    ) = values[:13]
+    return HfCard(
+        title=title,
+        ai_summary=ai_summary,
+        ai_summary_model=ai_summary_model,
+        ai_keywords=list(ai_keywords or []),
+        thumbnail=thumbnail,
+        media_urls=list(media_urls or []),
+        discussion_id=discussion_id,
+        github_stars=github_stars,
+        num_comments=num_comments or 0,
+        featured_at=featured_at,
+        submitted_on_daily_at=submitted_on_daily_at,
+        counts_captured_at=counts_captured_at,
+        submitter=_account(*values[13:17]),
+        organization=_account(*values[17:21]),
+    )
+
+
+def _authors(postgresql: bool) -> Select:
+    return (
         select(
             PaperAuthor.paper_id,
             PaperAuthor.name,
@@ -108,51 +163,23 @@ def _build(postgresql: bool) -> tuple[Select, Select]:
         .where(among(PaperAuthor.paper_id, postgresql))
         .order_by(PaperAuthor.paper_id, PaperAuthor.position)
     )
-    return extras, authors
 
 
-_statements = for_dialect(_build)
+_AUTHORS = for_dialect(_authors)
 
 
 def _account(name: str | None, *rest: str | None) -> Account | None:
     return Account(name, *rest) if name else None
 
 
-def hf_cards(session: Session, paper_ids: Sequence[int]) -> dict[int, HfCard]:
-    """The HF additions of these papers (papers without any are left out)."""
-    if not paper_ids:
-        return {}
-    found: dict[int, HfCard] = {}
-    extras_statement, authors_statement = _statements(session)
-    for row in session.execute(extras_statement, {"ids": list(paper_ids)}):
-        extras: PaperHf = row[0]
-        found[extras.paper_id] = HfCard(
-            title=extras.title,
-            ai_summary=extras.ai_summary,
-            ai_summary_model=extras.ai_summary_model,
-            ai_keywords=list(extras.ai_keywords or []),
-            thumbnail=extras.thumbnail,
-            media_urls=list(extras.media_urls or []),
-            discussion_id=extras.discussion_id,
-            github_stars=extras.github_stars,
-            num_comments=extras.num_comments or 0,
-            featured_at=extras.featured_at,
-            submitted_on_daily_at=extras.submitted_on_daily_at,
-            counts_captured_at=extras.counts_captured_at,
-            submitter=_account(*row[1:5]),
-            organization=_account(*row[5:9]),
-        )
+def attach_authors(session: Session, cards: Sequence[PaperCard]) -> None:
+    """Fill in HF's author list of each card that has HF extras (one statement, if any)."""
+    listed = {card.id: card.hf for card in cards if card.hf is not None}
+    if not listed:  # none of these papers came from Hugging Face
+        return
     for pid, name, hf_id, hidden, status, *user in session.execute(
-        authors_statement, {"ids": list(paper_ids)}
+        _AUTHORS(session), {"ids": list(listed)}
     ):
-        card = found.get(pid)
-        if card is not None:
-            card.authors.append(Author(name, hf_id, bool(hidden), status, _account(*user)))
-    return found
-
-
-def attach_hf(session: Session, cards: Sequence[PaperCard]) -> None:
-    """Set each card's `hf` (None for papers Hugging Face never listed)."""
-    found = hf_cards(session, [card.id for card in cards])
-    for card in cards:
-        card.hf = found.get(card.id)
+        extras = listed.get(pid)
+        if extras is not None:
+            extras.authors.append(Author(name, hf_id, bool(hidden), status, _account(*user)))
