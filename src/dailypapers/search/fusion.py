@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from dailypapers.search import analysis
+from dailypapers.store.id_lists import among, for_dialect
 from dailypapers.store.models import Paper
 
 if TYPE_CHECKING:
@@ -149,8 +150,16 @@ def coverage(store: Store, query: ParsedQuery, paper_id: int) -> float:
         ).first()
     if row is None:
         return 0.0
-    held = set(analysis.text_tokens(f"{row.title or ''} {row.abstract or ''}"))
-    return len(words & held) / len(words)
+    held = analysis.stems_in(f"{row.title or ''} {row.abstract or ''}", words)
+    return len(held) / len(words)
+
+
+# The candidates' titles and authors, by one array of ids (store/id_lists.py).
+_BOOST_ROWS = for_dialect(
+    lambda postgresql: select(Paper.id, Paper.title, Paper.authors).where(
+        among(Paper.id, postgresql)
+    )
+)
 
 
 def _boosts(store: Store, query: ParsedQuery, ids: list[int]) -> dict[int, float]:
@@ -158,9 +167,7 @@ def _boosts(store: Store, query: ParsedQuery, ids: list[int]) -> dict[int, float
     names = {analysis.name_tokens(t)[0] for t in query.terms if analysis.name_tokens(t)}
     boosts: dict[int, float] = {}
     with store.session() as session:
-        rows = session.execute(
-            select(Paper.id, Paper.title, Paper.authors).where(Paper.id.in_(ids))
-        ).all()
+        rows = session.execute(_BOOST_ROWS(session), {"ids": ids}).all()
     for row in rows:
         boost = 0.0
         title = set(analysis.text_tokens(row.title or ""))
