@@ -8,19 +8,21 @@ Builds (once; reused from --keep) a SQLite store of the 12,203 real papers of
 ../shared/data/hf_daily_papers.jsonl plus synthetic ones up to N (titles and ~150-word
 abstracts drawn from the real papers' word frequencies), through `save_papers`, each batch
 followed by the keyword index's catch-up as in a real import; then embeds
-them with the static model (the fast path) for hybrid search. It prints p50/p99 for:
+them with the static model (the fast path) for hybrid search, or (`--vectors synthetic`, the
+default above 100k) files clustered synthetic vectors under it and the real papers' own static
+vectors, so that queries find neighbours above the similarity floor. It prints p50/p99 for:
 - lexical all-terms and any-term queries (2-3 words taken from real titles), top 20;
 - the lexical engine as search uses it (all words, then any word when too few);
 - vector top-10 (H4b's `embed_bench.vector_section`: the SQLite-mode vector index against
   exact numpy search over N clustered vectors);
-- `/api/papers/search` end to end (in-process ASGI client: routing, validation, hybrid search,
-  cards, JSON), hybrid and lexical;
+- `/api/papers/search` end to end over HTTP (`dailypapers serve` in a subprocess: routing,
+  validation, hybrid search, cards, JSON), hybrid and lexical;
 and, as baselines in the same run, exact numpy search and a linear scan over titles and
 abstracts (how arxiv-sanity-lite searches). `--backend postgresql` builds the store in a
 throwaway PostgreSQL (pgserver, kept in --keep's `pg/` folder) instead: the same tantivy index
-in the data dir, vectors in pgvector; the API runs hybrid twice each with vectors from
-pgvector's HNSW index (the baseline) and from this machine's copy of them (after timing the
-copy), alternating.
+in the data dir, vectors in pgvector; the API's hybrid is then asked of two servers in turn,
+one searching this machine's copy of the vectors, the other pgvector's HNSW index (the
+baseline).
 """
 
 from __future__ import annotations
