@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from dailypapers.errors import BadQuery
-from dailypapers.search.query import parse_query
+from dailypapers.search.query import any_mode_words, parse_query
 
 
 def test_words_phrases_excludes_and_operators():
@@ -103,3 +103,11 @@ def test_free_text_keeps_the_words_in_the_order_typed():
     q = parse_query('router that remembers "what earlier" layers chose -video cat:cs.LG')
     assert q.free_text == "router that remembers what earlier layers chose"
     assert q.terms == ["router", "remembers", "layers", "chose"]
+
+
+def test_any_word_ranking_splits_hyphenated_words_into_their_topic_parts():
+    """Ranking by any word: "text-to-image" counts as text and image, and "in-context" as
+    context (a phrase "in context" would read the positions of nearly every paper); a word
+    of stop words only stays whole."""
+    words = ["text-to-image", "in-context", "image-to", "to-do", "GPT-4", "diffusion"]
+    assert any_mode_words(words) == ["text", "image", "context", "to-do", "GPT", "4", "diffusion"]

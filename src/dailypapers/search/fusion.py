@@ -8,11 +8,12 @@ an author's name.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, select
 
 from dailypapers.search import analysis
 from dailypapers.store.id_lists import among, for_dialect
@@ -121,63 +122,105 @@ def fuse(
     if len(rankings) == 1:
         # One engine: keep its own scores (bm25 or cosine), which mean something to a reader.
         return list(rankings[0][0])
+    boosting = mode == "hybrid" and bool(query.terms)
+    rows = _Rows(store)
     if FUSION == "convex":
-        share = LEXICAL_SHARE
         if LEXICAL_SHARE_UNMATCHED != LEXICAL_SHARE and lexical:
-            held = coverage(store, query, lexical[0].paper_id)
+            # One read serves the share (the best keyword match's words) and the boosts (the
+            # top's titles and authors): the top under either extreme share, fetched at once.
+            first = lexical[0].paper_id
+            likely = {first}
+            if boosting:
+                for share in (LEXICAL_SHARE, LEXICAL_SHARE_UNMATCHED):
+                    likely.update(_top(convex(lexical, semantic, share, semantic_weight)))
+            rows.fetch(likely, abstract_of=first)
+            held = coverage_of(query, rows.get(first))
             share = LEXICAL_SHARE_UNMATCHED + (LEXICAL_SHARE - LEXICAL_SHARE_UNMATCHED) * held
+        else:
+            share = LEXICAL_SHARE
         fused = convex(lexical, semantic, share, semantic_weight)
     else:
         fused = rrf(rankings)
-    if mode == "hybrid" and query.terms and fused:
+    if boosting and fused:
         # Boosts reorder the top; candidates further down would need more than a boost.
-        top = sorted(fused, key=fused.__getitem__, reverse=True)[:BOOST_DEPTH]
+        top = _top(fused)
+        rows.fetch(set(top))  # only those the first read did not bring (usually none)
         scale = CONVEX_BOOST_SCALE if FUSION == "convex" else 1.0
-        for paper_id, boost in _boosts(store, query, top).items():
+        for paper_id, boost in _boosts(query, [rows.get(i) for i in top]).items():
             fused[paper_id] += boost * scale
     order = sorted(fused.items(), key=lambda item: (-item[1], -item[0]))
     return [Candidate(paper_id, score) for paper_id, score in order]
 
 
-def coverage(store: Store, query: ParsedQuery, paper_id: int) -> float:
-    """The share of the query's words (stemmed) that the paper's title and abstract hold."""
+def _top(fused: dict[int, float]) -> list[int]:
+    return heapq.nlargest(BOOST_DEPTH, fused, key=fused.__getitem__)
+
+
+def coverage_of(query: ParsedQuery, row: Any) -> float:
+    """The share of the query's words (stemmed) that the paper's title and abstract hold (a
+    row read with its abstract; None, a paper gone since it was ranked: 0)."""
     words = {analysis.stem(t) for t in query.terms} - {""}
     if not words:
         return 1.0
-    with store.session() as session:
-        row = session.execute(
-            select(Paper.title, Paper.abstract).where(Paper.id == paper_id)
-        ).first()
     if row is None:
         return 0.0
     held = analysis.stems_in(f"{row.title or ''} {row.abstract or ''}", words)
     return len(held) / len(words)
 
 
-# The candidates' titles and authors, by one array of ids (store/id_lists.py).
+# The candidates' titles and authors by one array of ids (store/id_lists.py), and the abstract
+# of one of them (the best keyword match, for its coverage): the other abstracts stay unread.
 _BOOST_ROWS = for_dialect(
-    lambda postgresql: select(Paper.id, Paper.title, Paper.authors).where(
-        among(Paper.id, postgresql)
-    )
+    lambda postgresql: select(
+        Paper.id,
+        Paper.title,
+        Paper.authors,
+        case((Paper.id == bindparam("abstract_of"), Paper.abstract), else_=None).label("abstract"),
+    ).where(among(Paper.id, postgresql))
 )
 
 
-def _boosts(store: Store, query: ParsedQuery, ids: list[int]) -> dict[int, float]:
+class _Rows:
+    """The rows fusion needs, read by as few queries as the ids allow."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.by_id: dict[int, Any] = {}
+        self.asked: set[int] = set()
+
+    def fetch(self, ids: set[int], abstract_of: int | None = None) -> None:
+        wanted = sorted(ids - self.asked)
+        if not wanted:
+            return
+        self.asked.update(wanted)
+        with self.store.session() as session:
+            found = session.execute(
+                _BOOST_ROWS(session), {"ids": wanted, "abstract_of": abstract_of or 0}
+            )
+            self.by_id.update((row.id, row) for row in found)
+
+    def get(self, paper_id: int) -> Any:
+        return self.by_id.get(paper_id)
+
+
+def _boosts(query: ParsedQuery, rows: list[Any]) -> dict[int, float]:
     words = {analysis.stem(t) for t in query.terms} - {""}
     names = {analysis.name_tokens(t)[0] for t in query.terms if analysis.name_tokens(t)}
     boosts: dict[int, float] = {}
-    with store.session() as session:
-        rows = session.execute(_BOOST_ROWS(session), {"ids": ids}).all()
     for row in rows:
+        if row is None:  # deleted since it was ranked
+            continue
         boost = 0.0
-        title = set(analysis.text_tokens(row.title or ""))
-        if len(words) >= 2 and words <= title:
+        if len(words) >= 2 and words <= set(analysis.text_tokens(row.title or "")):
             boost += TITLE_BOOST
-        surnames = {
-            tokens[-1] for tokens in (analysis.name_tokens(a) for a in row.authors or []) if tokens
-        }
-        if names & surnames:
-            boost += AUTHOR_BOOST
+        authors = row.authors or []
+        # Every author's name tokens at once first: a surname can only be among them.
+        if names and authors and names & set(analysis.name_tokens(" ; ".join(authors))):
+            surnames = {
+                tokens[-1] for tokens in (analysis.name_tokens(a) for a in authors) if tokens
+            }
+            if names & surnames:
+                boost += AUTHOR_BOOST
         if boost:
             boosts[row.id] = boost
     return boosts

@@ -205,7 +205,11 @@ def any_mode_words(words: list[str]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for word in words:
-        for part in word_parts(word):
+        # One topic part beside stop words ("in-context", "image-to"): that part alone. As a
+        # phrase it reads the positions of every paper holding "in" or "to", nearly all of them
+        # (at 1M papers: 80 ms for one such query, against 8 ms for a plain three-word one).
+        parts = [p for p in word.split("-") if p and p.lower() not in QUERY_STOPWORDS]
+        for part in word_parts(word) if len(parts) != 1 else parts:
             if part.lower() not in seen:
                 seen.add(part.lower())
                 out.append(part)
