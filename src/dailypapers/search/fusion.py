@@ -170,7 +170,7 @@ def coverage_of(query: ParsedQuery, row: Any) -> float:
 
 # The candidates' titles and authors by one array of ids (store/id_lists.py), and the abstract
 # of one of them (the best keyword match, for its coverage): the other abstracts stay unread.
-_BOOST_ROWS = for_dialect(
+_FUSION_ROWS = for_dialect(
     lambda postgresql: select(
         Paper.id,
         Paper.title,
@@ -195,7 +195,7 @@ class _Rows:
         self.asked.update(wanted)
         with self.store.session() as session:
             found = session.execute(
-                _BOOST_ROWS(session), {"ids": wanted, "abstract_of": abstract_of or 0}
+                _FUSION_ROWS(session), {"ids": wanted, "abstract_of": abstract_of or 0}
             )
             self.by_id.update((row.id, row) for row in found)
 
