@@ -9,6 +9,7 @@ import tantivy
 from tantivy import Occur, Query
 
 from dailypapers.search import analysis
+from dailypapers.search.expansion import related_words
 from dailypapers.search.lexical.base import (
     ABSTRACT_WEIGHT,
     AUTHORS_WEIGHT,
@@ -82,6 +83,21 @@ def _body_parts(schema: tantivy.Schema, text: str) -> list[tuple[Occur, Query]]:
     return stems + _author_part(schema, text)
 
 
+def _related_parts(
+    schema: tantivy.Schema, terms: list[str], *, long: bool, title: float
+) -> list[tuple[Occur, Query]]:
+    """The terms' related words (`expansion.py`), each in the text fields at its lower weight."""
+    fields = [(f, title if f == "title" else w) for f, w in TEXT_FIELDS]
+    if long:
+        fields = [("body", 1.0)]
+    return [
+        (Occur.Should, Query.boost_query(Query.term_query(schema, field, stem), weight * boost))
+        for word, weight in related_words(any_mode_words(terms))
+        for stem in analysis.text_tokens(word)
+        for field, boost in fields
+    ]
+
+
 def _day(value) -> datetime:  # noqa: ANN001
     return datetime(value.year, value.month, value.day)
 
@@ -124,9 +140,15 @@ def filter_clauses(schema: tantivy.Schema, query: ParsedQuery, filters: Filters)
 
 
 def build_query(
-    schema: tantivy.Schema, query: ParsedQuery, filters: Filters, *, mode: str
+    schema: tantivy.Schema,
+    query: ParsedQuery,
+    filters: Filters,
+    *,
+    mode: str,
+    expand: bool = False,
 ) -> BuiltQuery | None:
-    """The tantivy query for `mode` ("all" words or "any" word); None if nothing to ask."""
+    """The tantivy query for `mode` ("all" words or "any" word); None if nothing to ask.
+    `expand`: an any-word query also asks for the words' related words (`expansion.py`)."""
     # Each field saturates on its own in tantivy's bm25, so in a long query the common words
     # that happen to be in short titles outrank the paper described: long queries describe
     # content, short ones are title or name fragments (benchmarks/relevance.py, dev split).
@@ -153,6 +175,8 @@ def build_query(
             for t in any_mode_words(query.terms)
             for part in (_body_parts(schema, t) if long else _text_parts(schema, t, title=title))
         ]
+        if expand:
+            flat += _related_parts(schema, query.terms, long=long, title=title)
         return BuiltQuery(Query.boolean_query(flat + filters_), kind, can_relax=True)
     if not clauses:
         kind = "filter"

@@ -33,7 +33,7 @@ def search_index(
     wanted = offset + limit
     result = LexicalResult()
     for mode in ("all", "any"):
-        built = build_query(SCHEMA, query, filters, mode=mode)
+        built = build_query(SCHEMA, query, filters, mode=mode, expand=rank == "any")
         if built is None:
             continue
         if rank == "any" and mode == "all" and build_query(SCHEMA, query, filters, mode="any"):
