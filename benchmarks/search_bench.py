@@ -16,7 +16,8 @@ vectors, so that queries find neighbours above the similarity floor. It prints p
 - vector top-10 (H4b's `embed_bench.vector_section`: the SQLite-mode vector index against
   exact numpy search over N clustered vectors);
 - `/api/papers/search` end to end over HTTP (`dailypapers serve` in a subprocess: routing,
-  validation, hybrid search, cards, JSON), hybrid and lexical;
+  validation, hybrid search, cards, JSON), hybrid and lexical; then hybrid again for the dev
+  split's queries of more than 6 words (a reader describing a paper, the related-words path);
 and, as baselines in the same run, exact numpy search and a linear scan over titles and
 abstracts (how arxiv-sanity-lite searches). `--backend postgresql` builds the store in a
 throwaway PostgreSQL (pgserver, kept in --keep's `pg/` folder) instead: the same tantivy index
@@ -307,6 +308,19 @@ def lexical_queries(count: int, seed: int = 3) -> list[str]:
     return queries
 
 
+def described_queries() -> list[str]:
+    """The dev split's queries of more than 6 words (a reader describing a paper: the keyword
+    half then ranks one `body` field and asks related words); never the test split."""
+    from dailypapers.search.lexical.base import LONG_QUERY_WORDS
+    from dailypapers.search.query import parse_query
+
+    queries = []
+    for name in ("dev", "hard-dev"):
+        with (ROOT / "benchmarks" / "queries" / f"{name}.jsonl").open() as handle:
+            queries += [json.loads(line)["query"] for line in handle]
+    return [q for q in queries if len(parse_query(q).terms) > LONG_QUERY_WORDS]
+
+
 def lexical_section(store: Store, queries: list[str], slowest: int = 0) -> dict[str, float]:
     from dailypapers.search.lexical.base import Filters
     from dailypapers.search.lexical.registry import lexical_index
@@ -446,6 +460,22 @@ def api_section(store: Store, settings: Settings, queries: list[str]) -> None:
                 assert answer.status == 200, body[:300]
         for label, _, _ in runs:
             print("  /api/papers/search " + label.format(*pct(times[label][10:])))
+        described = described_queries()
+        hybrid = [run for run in runs if run[2] == "hybrid"]
+        long_times: dict[str, list[float]] = {label: [] for label, _, _ in hybrid}
+        for number, text in enumerate(described):
+            turn = number % len(hybrid)
+            for label, connection, mode in hybrid[turn:] + hybrid[:turn]:
+                path = "/api/papers/search?" + urlencode({"q": text, "limit": 20, "mode": mode})
+                began = time.perf_counter()
+                connection.request("GET", path)
+                answer = connection.getresponse()
+                body = answer.read()
+                long_times[label].append(time.perf_counter() - began)
+                assert answer.status == 200, body[:300]
+        for label, _, _ in hybrid:
+            shape = label.replace("(HTTP", f"(HTTP, {len(described)} dev queries of 7+ words")
+            print("  /api/papers/search " + shape.format(*pct(long_times[label])))
     finally:
         for process in started:
             process.terminate()

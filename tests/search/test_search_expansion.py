@@ -8,6 +8,7 @@ from sqlalchemy import select
 from dailypapers.search import analysis, expansion
 from dailypapers.search.health import guarded
 from dailypapers.search.query import parse_query
+from dailypapers.search.service import search_papers
 from dailypapers.store.models import Paper
 from dailypapers.store.upsert import save_papers
 from support.search import crafted, real_records
@@ -62,6 +63,10 @@ def papers(store):
     return store
 
 
+# A long query (more than LONG_QUERY_WORDS words) describes a paper: its words are expanded.
+LONG = "picture quaffle garden robots watering plants nightly schedules"
+
+
 def _found(store, query: str, rank: str) -> list[str]:
     result = guarded(store).search(parse_query(query), limit=20, rank=rank)
     with store.session() as session:
@@ -70,17 +75,31 @@ def _found(store, query: str, rank: str) -> list[str]:
 
 
 def test_the_hybrids_keyword_half_finds_a_paper_in_other_words(papers, on):
-    # No word of "picture quaffle" is in the photo paper; a related word is.
-    found = _found(papers, "picture quaffle", rank="any")
+    # No word of the query is in the photo paper; a related word ("photo") is.
+    found = _found(papers, LONG, rank="any")
     assert "2406.90101" in found
     assert found[0] == "2406.90102"  # the paper with the query's own word still ranks first
 
 
 def test_keyword_search_itself_is_not_expanded(papers, on):
     # mode=lexical (every word first, then any): a word means that word.
-    assert "2406.90101" not in _found(papers, "picture quaffle", rank="all-first")
+    assert "2406.90101" not in _found(papers, LONG, rank="all-first")
+
+
+def test_a_short_query_names_a_paper_and_is_not_expanded(papers, on):
+    assert "2406.90101" not in _found(papers, "picture quaffle", rank="any")
 
 
 def test_without_expansion_the_keyword_half_misses_it(papers, monkeypatch):
     monkeypatch.setattr(expansion, "NEIGHBOURS", 0)
-    assert "2406.90101" not in _found(papers, "picture quaffle", rank="any")
+    assert "2406.90101" not in _found(papers, LONG, rank="any")
+
+
+def test_a_hit_says_which_related_word_it_holds(papers, on):
+    page = search_papers(papers, LONG, mode="hybrid")
+    why = {hit.arxiv_id: hit.why for hit in page.hits}
+    assert why["2406.90101"] == ["related photo"]
+    assert {"quaffle", "garden", "robots"} <= set(why["2406.90102"])
+    # Keyword search asks no related words, so none is named.
+    lexical = search_papers(papers, LONG, mode="lexical")
+    assert all(not w.startswith("related") for hit in lexical.hits for w in hit.why)

@@ -65,7 +65,10 @@ def explain(
     lexical_ids: set[int],
     pinned: int | None,
     rows: RowLoader | None = None,
+    related: Sequence[str] = (),
 ) -> tuple[list[SearchHit], set[str], set[str]]:
+    """Each hit of `page` with why it matched: the query's words it holds (or names among its
+    authors), the `related` words the keyword half also asked that it holds, "semantic"."""
     stems, names = query_stems(query)
     found = (rows or (lambda ids: _read_rows(store, ids)))([c.paper_id for c in page])
     # Each query word's stems and name tokens, worked out once for the whole page.
@@ -74,6 +77,8 @@ def explain(
         for word in (*query.phrases, *query.terms)
     ]
     asked = {s for _, word_stems, _ in words for s in word_stems}
+    also = [(word, set(analysis.text_tokens(word))) for word in related]
+    asked |= {s for _, word_stems in also for s in word_stems}
     hits = []
     for candidate in page:
         row = found.get(candidate.paper_id)
@@ -93,6 +98,7 @@ def explain(
                         people = {t for a in row.authors or [] for t in analysis.name_tokens(a)}
                     if word_names & people:
                         why.append(f"author {word}")
+            why.extend(f"related {w}" for w, stems_of in also if stems_of and stems_of <= text)
             why.extend(f"author {a}" for a in query.authors)
             why.extend(f"cat:{c}" for c in query.categories)
         if candidate.paper_id in semantic_ids:

@@ -165,6 +165,7 @@ def search_papers(
         lexical_ids=lexical_ids,
         pinned=pinned,
         rows=rows,
+        related=lexical.related if lexical else (),
     )
     matched = lexical.mode if lexical else "none"
     exact = lexical.exact if lexical else True

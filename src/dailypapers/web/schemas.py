@@ -77,7 +77,10 @@ class DailyPaper(BaseModel):
 
 class SearchInfo(BaseModel):
     score: float = Field(description="the fused relevance score (higher is better)")
-    why: list[str] = Field(description='matched words, "author …", "cat:…", "arXiv id", "semantic"')
+    why: list[str] = Field(
+        description='matched words, "related …" (a word asked beside the query\'s own), '
+        '"author …", "cat:…", "arXiv id", "semantic"'
+    )
 
 
 class SearchResult(DailyPaper):

@@ -90,6 +90,7 @@ class LexicalResult:
     total: int = 0
     mode: Literal["all", "any", "filter", "none"] = "none"
     exact: bool = True  # False: `total` is a lower bound (any-word matches are not counted)
+    related: list[str] = field(default_factory=list)  # words asked beside the query's own
 
 
 class LexicalIndex(Protocol):

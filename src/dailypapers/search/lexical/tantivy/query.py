@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +29,7 @@ class BuiltQuery:
     query: Query
     kind: str  # "all" | "any" | "filter"
     can_relax: bool  # an "all words" query that an "any word" one could widen
+    related: list[str] = dataclasses.field(default_factory=list)  # asked (`expansion.py`)
 
 
 def _field_query(
@@ -84,17 +86,13 @@ def _body_parts(schema: tantivy.Schema, text: str) -> list[tuple[Occur, Query]]:
 
 
 def _related_parts(
-    schema: tantivy.Schema, terms: list[str], *, long: bool, title: float
+    schema: tantivy.Schema, related: list[tuple[str, float]]
 ) -> list[tuple[Occur, Query]]:
-    """The terms' related words (`expansion.py`), each in the text fields at its lower weight."""
-    fields = [(f, title if f == "title" else w) for f, w in TEXT_FIELDS]
-    if long:
-        fields = [("body", 1.0)]
+    """Related words (`expansion.py`) in the body field, each at its lower weight."""
     return [
-        (Occur.Should, Query.boost_query(Query.term_query(schema, field, stem), weight * boost))
-        for word, weight in related_words(any_mode_words(terms))
+        (Occur.Should, Query.boost_query(Query.term_query(schema, "body", stem), weight))
+        for word, weight in related
         for stem in analysis.text_tokens(word)
-        for field, boost in fields
     ]
 
 
@@ -148,7 +146,8 @@ def build_query(
     expand: bool = False,
 ) -> BuiltQuery | None:
     """The tantivy query for `mode` ("all" words or "any" word); None if nothing to ask.
-    `expand`: an any-word query also asks for the words' related words (`expansion.py`)."""
+    `expand`: an any-word query of more than LONG_QUERY_WORDS words also asks for its words'
+    related words (`expansion.py`)."""
     # Each field saturates on its own in tantivy's bm25, so in a long query the common words
     # that happen to be in short titles outrank the paper described: long queries describe
     # content, short ones are title or name fragments (benchmarks/relevance.py, dev split).
@@ -175,9 +174,16 @@ def build_query(
             for t in any_mode_words(query.terms)
             for part in (_body_parts(schema, t) if long else _text_parts(schema, t, title=title))
         ]
-        if expand:
-            flat += _related_parts(schema, query.terms, long=long, title=title)
-        return BuiltQuery(Query.boolean_query(flat + filters_), kind, can_relax=True)
+        # Only a long query describes a paper in the reader's words; a short one names it (on
+        # dev, shorter queries gained nothing from related words).
+        related = related_words(any_mode_words(query.terms)) if expand and long else []
+        flat += _related_parts(schema, related)
+        return BuiltQuery(
+            Query.boolean_query(flat + filters_),
+            kind,
+            can_relax=True,
+            related=[word for word, _ in related],
+        )
     if not clauses:
         kind = "filter"
         clauses.append((Occur.Must, Query.all_query()))

@@ -60,6 +60,7 @@ def search_index(
         result.total = max(result.total, len(result.ids) + more)
         result.exact = not more
         result.mode = "any" if len(result.ids) > len(seen) else result.mode
+        result.related = built.related
     result.ids = result.ids[offset:wanted]
     result.scores = result.scores[offset:wanted]
     return result
