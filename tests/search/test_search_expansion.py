@@ -103,3 +103,12 @@ def test_a_hit_says_which_related_word_it_holds(papers, on):
     # Keyword search asks no related words, so none is named.
     lexical = search_papers(papers, LONG, mode="lexical")
     assert all(not w.startswith("related") for hit in lexical.hits for w in hit.why)
+
+
+def test_each_words_neighbours_are_worked_out_once_and_the_tunables_still_apply(on, monkeypatch):
+    first = expansion.related_words(["picture", "several"])
+    assert {"picture", "several"} <= set(expansion._nearest)
+    monkeypatch.setattr(expansion, "_nearest_words", lambda keys: pytest.fail(f"recomputed {keys}"))
+    assert expansion.related_words(["picture", "several"]) == first
+    monkeypatch.setattr(expansion, "MIN_COSINE", 0.99)
+    assert expansion.related_words(["picture", "several"]) == []
