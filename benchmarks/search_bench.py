@@ -447,39 +447,37 @@ def api_section(store: Store, settings: Settings, queries: list[str]) -> None:
             shape = f"hybrid  p50 {{:6.2f}} ms  p99 {{:6.2f}} ms  (HTTP{vectors})"
             runs.append((shape, connection, "hybrid"))
         runs.append(("lexical p50 {:6.2f} ms  p99 {:6.2f} ms  (HTTP)", runs[0][1], "lexical"))
-        times: dict[str, list[float]] = {label: [] for label, _, _ in runs}
-        for number, text in enumerate(queries[:10] + queries):
-            turn = number % len(runs)
-            for label, connection, mode in runs[turn:] + runs[:turn]:
-                path = "/api/papers/search?" + urlencode({"q": text, "limit": 20, "mode": mode})
-                began = time.perf_counter()
-                connection.request("GET", path)
-                answer = connection.getresponse()
-                body = answer.read()
-                times[label].append(time.perf_counter() - began)
-                assert answer.status == 200, body[:300]
+        times = ask_in_turn(runs, queries[:10] + queries)
         for label, _, _ in runs:
             print("  /api/papers/search " + label.format(*pct(times[label][10:])))
         described = described_queries()
         hybrid = [run for run in runs if run[2] == "hybrid"]
-        long_times: dict[str, list[float]] = {label: [] for label, _, _ in hybrid}
-        for number, text in enumerate(described):
-            turn = number % len(hybrid)
-            for label, connection, mode in hybrid[turn:] + hybrid[:turn]:
-                path = "/api/papers/search?" + urlencode({"q": text, "limit": 20, "mode": mode})
-                began = time.perf_counter()
-                connection.request("GET", path)
-                answer = connection.getresponse()
-                body = answer.read()
-                long_times[label].append(time.perf_counter() - began)
-                assert answer.status == 200, body[:300]
+        times = ask_in_turn(hybrid, described)
         for label, _, _ in hybrid:
             shape = label.replace("(HTTP", f"(HTTP, {len(described)} dev queries of 7+ words")
-            print("  /api/papers/search " + shape.format(*pct(long_times[label])))
+            print("  /api/papers/search " + shape.format(*pct(times[label])))
     finally:
         for process in started:
             process.terminate()
             process.wait(timeout=60)
+
+
+def ask_in_turn(
+    runs: list[tuple[str, http.client.HTTPConnection, str]], queries: list[str]
+) -> dict[str, list[float]]:
+    """Each query asked of every (label, connection, mode) in a rotating order; seconds taken."""
+    times: dict[str, list[float]] = {label: [] for label, _, _ in runs}
+    for number, text in enumerate(queries):
+        turn = number % len(runs)
+        for label, connection, mode in runs[turn:] + runs[:turn]:
+            path = "/api/papers/search?" + urlencode({"q": text, "limit": 20, "mode": mode})
+            began = time.perf_counter()
+            connection.request("GET", path)
+            answer = connection.getresponse()
+            body = answer.read()
+            times[label].append(time.perf_counter() - began)
+            assert answer.status == 200, body[:300]
+    return times
 
 
 def database_url(backend: str, root: Path) -> str:

@@ -4,6 +4,7 @@ search sorted by date or votes is sorted so (MiniLM, the default model below 50k
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +15,7 @@ from dailypapers.store.upsert import save_papers
 from dailypapers.web.app import create_app
 from support.search import real_records, real_rows
 
-NONSENSE = ("zzzxqqq", "qwxz vvbbnn")
+NONSENSE = ("zzzxqqq", "qwxz vvbbnn", "😀 🚀 ✨ 🤖", "!!! ??? ...")
 # Written by hand from the abstracts, avoiding the titles' words (no test-split target).
 PARAPHRASES = {
     "2401.01755": "streaming speech generation that produces audio piece by piece with low latency",
@@ -31,7 +32,7 @@ def papers(store):
     return store
 
 
-@pytest.mark.parametrize("mode", ["hybrid", "semantic"])
+@pytest.mark.parametrize("mode", ["hybrid", "semantic", "lexical"])
 @pytest.mark.parametrize("query", NONSENSE)
 def test_nonsense_finds_nothing(papers, mode, query):
     page = search_papers(papers, query, mode=mode)
@@ -81,3 +82,10 @@ def test_nonsense_on_the_site_and_the_api(client):
     assert "search-hit" not in page.text
     api = client.get("/api/papers/search", params={"q": NONSENSE[0]})
     assert api.status_code == 200 and api.json() == []
+
+
+@pytest.mark.parametrize("query", ["", "!!!"])
+def test_no_words_but_a_filter_still_lists_the_filtered_papers(papers, query):
+    rows = {r["arxiv_id"]: r for r in real_rows(40)}
+    page = search_papers(papers, query, since=date(2000, 1, 1), sort="date", limit=50)
+    assert {h.arxiv_id for h in page.hits} == set(rows)  # every paper passes since:2000

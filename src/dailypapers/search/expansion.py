@@ -1,12 +1,14 @@
-"""Related words for the hybrid's keyword half: a reader's "picture" also asks for "image".
+"""Related words for the hybrid's keyword half: a reader's "picture" also asks for "photo".
 
 A half-remembered paper is described in the reader's words, not the abstract's ("spin around an
 object from one photo" for a paper on novel-view synthesis from a single image). The keyword half
-then matches little, so each query word also asks, at a lower weight, for its nearest words in
-the shipped static model's vocabulary (the word vectors model2vec distilled from MiniLM): at
-least `MIN_COSINE` alike, at most `NEIGHBOURS` per word, weighted by `WEIGHT` × cosine. Words
-that share a stem with the query's own are left out (the stemmer already finds them), and so are
-stop words. Pure keyword search (mode=lexical) is not expanded: there a word means that word.
+then matches little, so each word of such a query (more than `LONG_QUERY_WORDS` words: a shorter
+one names a paper) also asks, at a lower weight, for its nearest words in the shipped static
+model's vocabulary (the word vectors model2vec distilled from MiniLM): at least `MIN_COSINE`
+alike, at most `NEIGHBOURS` per word, weighted by `WEIGHT` × cosine. Words that share a stem
+with the query's own are left out (the stemmer already finds them), and so are stop words. Pure
+keyword search (mode=lexical) is not expanded: there a word means that word. The caller
+(`lexical/tantivy/query.py`) decides when; this module says what.
 """
 
 from __future__ import annotations

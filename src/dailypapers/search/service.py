@@ -90,6 +90,9 @@ def search_papers(
     filters = Filters.combine(
         parsed, since=since, until=until, category=category, has_code=has_code
     )
+    browsing = since or until or category or has_code is not None  # filters without words
+    if parsed.is_empty and parsed.text and not browsing:
+        return SearchPage([], 0, parsed, mode)  # symbols only ("😀 ✨", "!!!"): nothing to find
     engine = guarded(store)  # a damaged index: no lexical hits while it is rebuilt
     wanted = offset + limit
     pinned = _pinned(store, parsed)
