@@ -42,7 +42,9 @@ _COARSE_KEEP = 256
 def _numpy_blas():  # noqa: ANN202 (threadpoolctl's controller)
     """numpy's own OpenBLAS (not faiss's), to be held to one thread while expanding: its idle
     threads spin for a while after each call, and on two cores that slowed every request of
-    the server after it (hybrid 15-17 → 30-37 ms p50 at 1M; one thread: +2-3 ms)."""
+    the server after it (hybrid 15-17 → 30-37 ms p50 at 1M; one thread: +2-3 ms). Two
+    requests expanding at once can leave it at one thread (each restores what it found), which
+    is harmless here; a numpy built on another BLAS selects nothing and is left alone."""
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController().select(prefix="libscipy_openblas")
