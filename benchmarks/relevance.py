@@ -332,6 +332,8 @@ def override(assignment: str) -> None:
     current = getattr(module, name)
     if isinstance(current, dict):
         value = current | json.loads(value)
+    elif isinstance(current, bool):
+        value = value.lower() in ("1", "true", "yes", "on")
     elif not isinstance(current, str):
         value = type(current)(value)
     setattr(module, name, value)

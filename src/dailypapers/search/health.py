@@ -45,6 +45,11 @@ class Unavailable:
             shown = select(Paper.id).where(Paper.id.in_(list(ids)), Paper.hidden.is_(False))
             return set(session.scalars(shown))
 
+    def score_ids(
+        self, ids: Sequence[int], query: ParsedQuery, filters: Filters
+    ) -> dict[int, float]:
+        return {}
+
 
 def rebuild_in_background(store: Store, index: LexicalIndex) -> None:
     """Start one rebuild of this store's index (not a second while one runs)."""

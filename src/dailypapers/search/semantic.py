@@ -8,7 +8,8 @@ When no vectors exist yet, search is lexical only.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from dailypapers.search.fusion import Candidate
 from dailypapers.store.id_lists import for_dialect
@@ -19,6 +20,18 @@ if TYPE_CHECKING:
     from dailypapers.store.db import Store
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class SemanticHalf:
+    """The papers nearest the query, and what scores more of them (`cosines_of`)."""
+
+    candidates: list[Candidate]
+    model: str | None
+    vector: Any = None  # the query's vector (numpy), None without vectors
+    index: Any = None  # the VectorIndex that answered
+
+
 # Below this cosine (by model) a paper is not "close in meaning": a nonsense query finds nothing
 # rather than the nearest hundred papers. Tuned on benchmarks/queries/dev.jsonl (docs/search.md).
 SIMILARITY_FLOORS = {"minilm": 0.35, "static": 0.45}
@@ -49,16 +62,16 @@ def model_weight(model: str | None) -> float:
 
 def semantic_candidates(
     store: Store, query: ParsedQuery, filters: Filters, engine: LexicalIndex, *, k: int
-) -> tuple[list[Candidate], str | None]:
+) -> SemanticHalf:
     """Up to k papers nearest the query's words that pass its filters, best first, and the
     model that embedded them (None without vectors)."""
     try:
         vector, index, model = query_vector(store, query.free_text)
     except Exception:  # a missing or broken model must not take lexical search down with it
         log.exception("semantic search unavailable")
-        return [], None
+        return SemanticHalf([], None)
     if vector is None:
-        return [], model
+        return SemanticHalf([], model)
     floor = SIMILARITY_FLOORS.get(model or "", 0.0)
     restricted = bool(
         filters.categories
@@ -84,7 +97,22 @@ def semantic_candidates(
     ]
     kept = [c for c in kept if c.score >= floor]
     kept.sort(key=lambda c: -c.score)
-    return kept[:k], model
+    return SemanticHalf(kept[:k], model, vector, index)
+
+
+def cosines_of(store: Store, half: SemanticHalf, ids: list[int]) -> list[Candidate]:
+    """The papers of `ids` (which passed the query's filters) as the semantic half would have
+    scored them: their cosine, less the title-only penalty, those at the floor or above."""
+    if half.vector is None or not ids:
+        return []
+    cosines = half.index.scores(half.vector, ids)
+    short = _title_only(store, list(cosines))
+    floor = SIMILARITY_FLOORS.get(half.model or "", 0.0)
+    scored = [
+        Candidate(paper_id, cosine - (TITLE_ONLY_PENALTY if paper_id in short else 0.0))
+        for paper_id, cosine in cosines.items()
+    ]
+    return sorted((c for c in scored if c.score >= floor), key=lambda c: -c.score)
 
 
 def _title_only(store: Store, ids: list[int]) -> set[int]:

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy import select
 
 from dailypapers.errors import BadQuery
+from dailypapers.search.completion import completed, semantic_half
 from dailypapers.search.explain import RowLoader, SearchHit, explain
 from dailypapers.search.fusion import Candidate, fuse
 from dailypapers.search.health import damaged, guarded
 from dailypapers.search.lexical.base import Filters, Rank, Sort
 from dailypapers.search.query import ParsedQuery, check_day, parse_query
-from dailypapers.search.semantic import model_weight, semantic_candidates
+from dailypapers.search.semantic import SemanticHalf, model_weight
 from dailypapers.store.models import Paper
 
 __all__ = ["SearchHit", "SearchPage", "search_papers"]
@@ -111,30 +112,43 @@ def search_papers(
         )
         return SearchPage(hits if offset == 0 else [], len(hits), parsed, mode, stems, names)
     # The semantic half (embed the query, ask the vector index: ONNX and the database driver
-    # release the GIL) runs in a thread while this one asks the keyword index.
-    semantic_job: Future[tuple[list[Candidate], str | None]] | None = None
+    # release the GIL) runs in a thread while this one asks the keyword index; in hybrid
+    # relevance it also asks the keyword index to score its own candidates (completion.py).
+    semantic_job: Future[tuple[SemanticHalf, dict[int, float]]] | None = None
     k = max(wanted, CANDIDATES)
+    hybrid = mode == "hybrid" and sort == "relevance"
+    complete = hybrid and HYBRID_LEXICAL_RANK == "any"
     if mode != "lexical" and parsed.free_text and (sort == "relevance" or mode == "semantic"):
-        semantic_job = _HALVES.submit(semantic_candidates, store, parsed, filters, engine, k=k)
+        semantic_job = _HALVES.submit(
+            semantic_half, store, parsed, filters, engine, k=k, complete=complete
+        )
     asked = engine
     if mode != "semantic" or not parsed.free_text:
         depth = wanted if sort != "relevance" or mode == "lexical" else max(wanted, CANDIDATES)
-        hybrid = mode == "hybrid" and sort == "relevance"
         rank: Rank = HYBRID_LEXICAL_RANK if hybrid else "all-first"
         try:
             lexical = engine.search(parsed, limit=depth, filters=filters, sort=sort, rank=rank)
         except Exception as exc:  # a derived index: answer without it, rebuild it
             engine = damaged(store, engine, exc)
             lexical = engine.search(parsed, limit=depth, filters=filters, sort=sort, rank=rank)
-    semantic: list[Candidate] = []
-    model = None
+    half, keyword_scores = SemanticHalf([], None), {}
     if semantic_job is not None:
         try:
-            semantic, model = semantic_job.result()
+            half, keyword_scores = semantic_job.result()
         except Exception as exc:  # its filter_ids asks the keyword index
             if engine is asked:  # not yet replaced by the lexical half's failure
                 engine = damaged(store, engine, exc)
-            semantic, model = semantic_candidates(store, parsed, filters, engine, k=k)
+            half, keyword_scores = semantic_half(
+                store, parsed, filters, engine, k=k, complete=complete
+            )
+    semantic, model = half.candidates, half.model
+    lexical_list = (
+        [Candidate(i, s) for i, s in zip(lexical.ids, lexical.scores, strict=True)]
+        if lexical
+        else []
+    )
+    if complete:
+        lexical_list, semantic = completed(store, half, lexical_list, keyword_scores)
 
     if sort != "relevance" and lexical is not None:
         ranked = [Candidate(i, s) for i, s in zip(lexical.ids, lexical.scores, strict=True)]
@@ -144,11 +158,6 @@ def search_papers(
         ranked = _sorted(store, semantic, sort)
         total = len(ranked)
     else:
-        lexical_list = (
-            [Candidate(i, s) for i, s in zip(lexical.ids, lexical.scores, strict=True)]
-            if lexical
-            else []
-        )
         weight = model_weight(model) if semantic else 1.0
         ranked = fuse(store, parsed, lexical_list, semantic, mode=mode, semantic_weight=weight)
         total = max(lexical.total if lexical else 0, len(ranked))
@@ -159,7 +168,7 @@ def search_papers(
 
     page = ranked[offset:wanted]
     semantic_ids = {c.paper_id for c in semantic}
-    lexical_ids = set(lexical.ids) if lexical else set()
+    lexical_ids = {c.paper_id for c in lexical_list}
     hits, stems, names = explain(
         store,
         parsed,

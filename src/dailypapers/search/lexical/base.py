@@ -114,6 +114,12 @@ class LexicalIndex(Protocol):
     def filter_ids(self, ids: Sequence[int], query: ParsedQuery, filters: Filters) -> set[int]:
         """Those of `ids` that pass the query's operators and the filters (for semantic hits)."""
 
+    def score_ids(
+        self, ids: Sequence[int], query: ParsedQuery, filters: Filters
+    ) -> dict[int, float]:
+        """The score the hybrid's keyword ranking (rank "any") gives those of `ids` it matches
+        (for the semantic half's papers that it did not rank itself)."""
+
     def ensure_current(self, store: Store, latest: int | None = None) -> None:
         """Catch up with the database if the index lags behind it (`latest`: the database's
         latest change number, when the caller has just read it)."""

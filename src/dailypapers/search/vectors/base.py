@@ -45,6 +45,10 @@ class VectorIndex(Protocol):
     def get(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
         """The stored vectors of those of `ids` that have one."""
 
+    def scores(self, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+        """The cosine similarity of `vector` to each of `ids` that has a vector (as `search`
+        would score them)."""
+
     def stamps(self, ids: Sequence[int]) -> dict[int, float]:
         """The modified_at (epoch seconds) each of `ids` with a vector was embedded from."""
 

@@ -151,6 +151,17 @@ class FileVectorIndex(FileWrites):
                     found[int(paper_id)] = np.array(self._rows[slot])
             return found
 
+    def scores(self, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+        self._refresh()
+        with self._lock:
+            found = [(int(i), s) for i in ids if (s := self._slot(int(i))) is not None]
+            rows = self._rows
+        if not found:
+            return {}
+        slots = np.array([slot for _, slot in found], dtype=np.int64)
+        cosines = np.asarray(rows[slots] @ as_query(vector))
+        return {paper_id: float(c) for (paper_id, _), c in zip(found, cosines, strict=True)}
+
     def stamps(self, ids: Sequence[int]) -> dict[int, float]:
         self._refresh()
         with self._lock:

@@ -76,6 +76,7 @@ class MirroredVectorIndex:
         self.state = state
         self.local = state.local
         self._checked: bool | None = None  # meta_for_search's verdict for the next search
+        self._local = False  # the last search was answered from the copy
 
     @property
     def background(self) -> threading.Thread | None:
@@ -209,9 +210,16 @@ class MirroredVectorIndex:
         current, self._checked = self._checked, None
         if current is None:
             current = self._checked_current()
+        self._local = bool(current)
         if current:
             return self.local.search(vector, k, exact=exact)
         return self.remote.search(vector, k, exact=exact)
+
+    def scores(self, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+        """From whichever answered this object's last search (the copy, when it was current)."""
+        if self._local:
+            return self.local.scores(vector, ids)
+        return self.remote.scores(vector, ids)
 
     # -- everything else is pgvector's -------------------------------------------------------
 

@@ -228,6 +228,21 @@ class PgVectorIndex:
         with self.store.engine.connect() as conn:
             return {pid: np.asarray(vec, dtype=np.float32) for pid, vec in conn.execute(query)}
 
+    def scores(self, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+        query = as_query(vector)
+        dim = int(len(query))
+        if not ids:
+            return {}
+        # `dim` is an int, so formatting it into the statement is safe.
+        statement = text(
+            f"SELECT paper_id, 1 - (embedding::vector({dim}) <=> CAST(:q AS vector({dim}))) "  # noqa: S608
+            f"FROM paper_embeddings WHERE paper_id = ANY(:ids) AND vector_dims(embedding) = {dim}"
+        )
+        literal = "[" + ",".join(f"{x:.7g}" for x in query.tolist()) + "]"
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(statement, {"q": literal, "ids": [int(i) for i in ids]})
+            return {int(paper_id): float(score) for paper_id, score in rows}
+
     def stamps(self, ids: Sequence[int]) -> dict[int, float]:
         query = select(EMBEDDINGS.c.paper_id, EMBEDDINGS.c.stamp).where(
             EMBEDDINGS.c.paper_id.in_([int(i) for i in ids])

@@ -47,7 +47,7 @@ from dailypapers.search.lexical.tantivy.schema import (
     SCHEMA_VERSION,
     open_index,
 )
-from dailypapers.search.lexical.tantivy.searching import filter_index, search_index
+from dailypapers.search.lexical.tantivy.searching import filter_index, score_index, search_index
 from dailypapers.search.lexical.tantivy.store_docs import doc_of_row, iter_changed, read_docs
 from dailypapers.search.lexical.tantivy.writer import (
     COMMIT_INTERVAL,
@@ -179,6 +179,11 @@ class TantivyIndex(IndexWriting):
 
     def filter_ids(self, ids: Sequence[int], query: ParsedQuery, filters: Filters) -> set[int]:
         return filter_index(self._reader(), ids, query, filters) if ids else set()
+
+    def score_ids(
+        self, ids: Sequence[int], query: ParsedQuery, filters: Filters
+    ) -> dict[int, float]:
+        return score_index(self._reader(), ids, query, filters) if ids else {}
 
     # --- writing (the writer itself: writer.py) ----------------------------------------------
     def index(self, store: Store, paper_ids: Sequence[int]) -> None:

@@ -1,4 +1,5 @@
-"""Reading the tantivy index: ranked search (all words first, then any) and id filtering."""
+"""Reading the tantivy index: ranked search (all words first, then any), the scores of given
+papers, and id filtering."""
 
 from __future__ import annotations
 
@@ -77,3 +78,27 @@ def filter_index(
     clauses += filter_clauses(SCHEMA, query, filters)
     found = searcher.search(Query.boolean_query(clauses), limit=len(ids), count=False)
     return set(searcher.fast_field_values("id", [address for _, address in found.hits]))
+
+
+def score_index(
+    index: tantivy.Index, ids: Sequence[int], query: ParsedQuery, filters: Filters
+) -> dict[int, float]:
+    """The bm25 that the hybrid's keyword ranking (rank "any") gives each of `ids` that it
+    matches: the same query as `search_index`, asked only of these papers, so a paper that
+    the other half found scores as if the keyword half had ranked it too."""
+    if not ids:
+        return {}
+    built = build_query(SCHEMA, query, filters, mode="any", expand=True) or build_query(
+        SCHEMA, query, filters, mode="all"
+    )
+    if built is None or built.kind == "filter":
+        return {}
+    searcher = index.searcher()
+    only = Query.const_score_query(Query.term_set_query(SCHEMA, "id", list(ids)), 0.0)
+    asked = Query.boolean_query([(Occur.Must, built.query), (Occur.Must, only)])
+    found = searcher.search(asked, limit=len(ids), count=False)
+    found_ids = searcher.fast_field_values("id", [address for _, address in found.hits])
+    return {
+        int(paper_id): float(score)
+        for paper_id, (score, _) in zip(found_ids, found.hits, strict=True)
+    }
