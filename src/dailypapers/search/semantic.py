@@ -105,9 +105,10 @@ def cosines_of(store: Store, half: SemanticHalf, ids: list[int]) -> list[Candida
     scored them: their cosine, less the title-only penalty, those at the floor or above."""
     if half.vector is None or not ids:
         return []
-    cosines = half.index.scores(half.vector, ids)
-    short = _title_only(store, list(cosines))
     floor = SIMILARITY_FLOORS.get(half.model or "", 0.0)
+    # The penalty only lowers a cosine: those below the floor without it are out already.
+    cosines = {i: c for i, c in half.index.scores(half.vector, ids).items() if c >= floor}
+    short = _title_only(store, list(cosines))
     scored = [
         Candidate(paper_id, cosine - (TITLE_ONLY_PENALTY if paper_id in short else 0.0))
         for paper_id, cosine in cosines.items()
