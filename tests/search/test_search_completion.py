@@ -96,7 +96,7 @@ class _Vectors:
         return {i: self.cosines[i] for i in ids if i in self.cosines}
 
 
-def test_each_half_is_followed_by_the_other_halfs_papers_it_scores(papers):
+def test_each_half_is_followed_by_the_other_halfs_papers_it_scores(papers, monkeypatch):
     ids = _ids(papers)
     gardens, hedges, orchards, sails, kites = (ids[f"2406.9100{n}"] for n in range(1, 6))
     cosines = {gardens: 0.5, hedges: 0.2, kites: 0.6}  # hedges: below the floor
@@ -116,6 +116,11 @@ def test_each_half_is_followed_by_the_other_halfs_papers_it_scores(papers):
         Candidate(gardens, 0.5),
         Candidate(kites, pytest.approx(0.6 - semantic.TITLE_ONLY_PENALTY)),
     ]
+
+    # Only the keyword ranking's first COSINE_DEPTH papers are given a cosine.
+    monkeypatch.setattr(completion, "COSINE_DEPTH", 2)
+    _, semantic_out = completion.completed(papers, half, lexical, keyword)
+    assert semantic_out[2:] == [Candidate(gardens, 0.5)]
 
 
 def test_a_paper_the_semantic_half_found_shows_its_keyword_match(papers, monkeypatch):
