@@ -22,7 +22,16 @@ AREAS = (
     "store",
     "web",
 )
-SERVICE = ("service", "fusion", "explain", "similar", "semantic", "follow", "health")
+SERVICE = (
+    "service",
+    "fusion",
+    "completion",
+    "explain",
+    "similar",
+    "semantic",
+    "follow",
+    "health",
+)
 
 
 @pytest.fixture(scope="module")
