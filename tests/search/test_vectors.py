@@ -188,3 +188,36 @@ def test_vectors_come_back_exactly_as_added_and_the_last_of_a_repeated_id_wins(i
     assert np.array_equal(got[c], rows[3])
     assert index.stamps([a, b, c]) == {a: 3.0, b: 2.0, c: 4.0}
     assert len(index) == 3
+
+
+def test_scores_are_the_cosines_of_the_current_vectors_through_replacements(
+    index, paper_ids, monkeypatch
+):
+    from dailypapers.search.vectors import files
+
+    monkeypatch.setattr(files, "SORTED_TAIL_MAX", 5)  # the file index re-sorts its ids often
+    rows = unit_rows(len(paper_ids))
+    first = paper_ids[:200]
+    index.add(first, rows[:200], [1.0] * 200)
+    query = rows[3]
+    asked = [paper_ids[3], paper_ids[150], paper_ids[250], 10**9]  # 250: no vector yet
+    scores = index.scores(query, asked)
+    assert set(scores) == {paper_ids[3], paper_ids[150]}
+    assert scores[paper_ids[3]] == pytest.approx(1.0, abs=1e-4)
+    assert scores[paper_ids[150]] == pytest.approx(float(rows[150] @ query), abs=1e-4)
+
+    # Appended (a few rows: scanned; many: sorted again), replaced and removed since.
+    for start in (200, 203):
+        index.add(paper_ids[start : start + 3], rows[start : start + 3], [1.0] * 3)
+        assert index.scores(query, [paper_ids[start + 1]]) == {
+            paper_ids[start + 1]: pytest.approx(float(rows[start + 1] @ query), abs=1e-4)
+        }
+    index.add(paper_ids[200:260], rows[200:260], [1.0] * 60)
+    replaced = unit_rows(1, seed=9)[0]
+    index.add([paper_ids[150]], replaced[None, :], [2.0])
+    index.remove([paper_ids[3]])
+    scores = index.scores(query, asked + [paper_ids[150]])
+    assert set(scores) == {paper_ids[150], paper_ids[250]}
+    assert scores[paper_ids[150]] == pytest.approx(float(replaced @ query), abs=1e-4)
+    assert scores[paper_ids[250]] == pytest.approx(float(rows[250] @ query), abs=1e-4)
+    assert index.scores(query, []) == {}

@@ -33,6 +33,11 @@ EXACT_MAX = 20_000  # live rows below which search is an exact matrix product
 TAIL_MAX = 5_000  # rows outside the ANN index before `flush` folds them in
 
 
+# Rows appended since the sorted copy of the ids was made, scanned linearly before it is made
+# again (`_live_slots`).
+SORTED_TAIL_MAX = 65_536
+
+
 class FileVectorIndex(FileWrites):
     """`VectorIndex` over files in one folder (see the module docstring)."""
 
@@ -50,6 +55,7 @@ class FileVectorIndex(FileWrites):
         self._graph: Any = None
         self._slots: dict[int, int] = {}
         self._slots_upto = 0
+        self._sorted: tuple[Any, np.ndarray, np.ndarray, int] | None = None
         self._live_mask: np.ndarray | None = None
         self._graph_bitmap: np.ndarray | None = None
 
@@ -154,13 +160,43 @@ class FileVectorIndex(FileWrites):
     def scores(self, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
         self._refresh()
         with self._lock:
-            found = [(int(i), s) for i in ids if (s := self._slot(int(i))) is not None]
+            wanted = np.fromiter(dict.fromkeys(int(i) for i in ids), dtype=np.int64)
+            slots = self._live_slots(wanted)
             rows = self._rows
-        if not found:
+        found = slots >= 0
+        if not found.any():
             return {}
-        slots = np.array([slot for _, slot in found], dtype=np.int64)
-        cosines = np.asarray(rows[slots] @ as_query(vector))
-        return {paper_id: float(c) for (paper_id, _), c in zip(found, cosines, strict=True)}
+        cosines = np.asarray(rows[slots[found]] @ as_query(vector))
+        return dict(zip(wanted[found].tolist(), cosines.tolist(), strict=True))
+
+    def _live_slots(self, wanted: np.ndarray) -> np.ndarray:
+        """The current row of each wanted id, -1 for none: a binary search over a sorted copy
+        of the ids, then a scan of the rows appended since. At 1M vectors the copy takes 16 ms
+        and 16 MB once, where the id → row dict of `_slot` takes 110 ms and 135 MB."""
+        ids = self._ids
+        assert ids is not None
+        gen = self._manifest.get("gen")
+        if (
+            self._sorted is None
+            or self._sorted[0] != gen
+            or len(ids) - self._sorted[3] > SORTED_TAIL_MAX
+        ):
+            order = np.argsort(ids, kind="stable")  # nearly sorted already: a merge sort is fast
+            self._sorted = (gen, np.asarray(ids[order]), order, len(ids))
+        _, sorted_ids, order, upto = self._sorted
+        slots = np.full(len(wanted), -1, dtype=np.int64)
+        if len(sorted_ids) and len(wanted):
+            at = np.minimum(np.searchsorted(sorted_ids, wanted), len(sorted_ids) - 1)
+            hit = sorted_ids[at] == wanted
+            slots[hit] = order[at[hit]]
+        tail = np.asarray(ids[upto:])
+        if len(tail):
+            position = {paper_id: i for i, paper_id in enumerate(wanted.tolist())}
+            for row in np.nonzero(np.isin(tail, wanted))[0].tolist():  # later rows win
+                slots[position[int(tail[row])]] = upto + row
+        live = slots >= 0
+        slots[live] = np.where(ids[slots[live]] == wanted[live], slots[live], -1)  # killed since
+        return slots
 
     def stamps(self, ids: Sequence[int]) -> dict[int, float]:
         self._refresh()
