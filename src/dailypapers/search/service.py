@@ -151,7 +151,7 @@ def search_papers(
         lexical_list, semantic = completed(store, half, lexical_list, keyword_scores)
 
     if sort != "relevance" and lexical is not None:
-        ranked = [Candidate(i, s) for i, s in zip(lexical.ids, lexical.scores, strict=True)]
+        ranked = lexical_list  # never completed outside relevance order
         total = lexical.total
     elif sort != "relevance":
         # Semantic only, by date or votes: the papers close enough in meaning, in that order.

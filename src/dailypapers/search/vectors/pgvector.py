@@ -238,7 +238,7 @@ class PgVectorIndex:
             f"SELECT paper_id, 1 - (embedding::vector({dim}) <=> CAST(:q AS vector({dim}))) "  # noqa: S608
             f"FROM paper_embeddings WHERE paper_id = ANY(:ids) AND vector_dims(embedding) = {dim}"
         )
-        literal = "[" + ",".join(f"{x:.7g}" for x in query.tolist()) + "]"
+        literal = _vector_literal(query)
         with self.store.engine.connect() as conn:
             rows = conn.execute(statement, {"q": literal, "ids": [int(i) for i in ids]})
             return {int(paper_id): float(score) for paper_id, score in rows}
@@ -264,7 +264,7 @@ class PgVectorIndex:
             f"SELECT paper_id, 1 - {distance} AS score FROM paper_embeddings "  # noqa: S608
             f"WHERE vector_dims(embedding) = {dim} ORDER BY {distance} LIMIT :k"
         )
-        literal = "[" + ",".join(f"{x:.7g}" for x in query.tolist()) + "]"
+        literal = _vector_literal(query)
         with self.store.engine.begin() as conn:
             # ef_search bounds how many candidates HNSW returns; keep it above k.
             conn.execute(text(f"SET LOCAL hnsw.ef_search = {min(1000, max(64, 2 * k))}"))
@@ -293,3 +293,8 @@ class PgVectorIndex:
         dim = int(self.meta().get("dim") or 0)
         if dim in INDEXED_DIMS:
             pg_hnsw.ensure(self.store, dim)
+
+
+def _vector_literal(query: np.ndarray) -> str:
+    """A query vector as pgvector's text form, bound as a parameter."""
+    return "[" + ",".join(f"{x:.7g}" for x in query.tolist()) + "]"
