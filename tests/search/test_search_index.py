@@ -14,6 +14,8 @@ from dailypapers.search.follow import catch_up
 from dailypapers.search.lexical.base import WriterBusy
 from dailypapers.search.lexical.registry import lexical_index
 from dailypapers.search.lexical.tantivy import index as tantivy_module
+from dailypapers.search.lexical.tantivy import searching
+from dailypapers.search.query import parse_query
 from dailypapers.search.service import search_papers
 from dailypapers.store.changes import next_change_seq
 from dailypapers.store.models import Paper, SyncState
@@ -81,6 +83,38 @@ def test_paper_hidden_without_telling_the_index_is_still_not_shown(papers):
     with papers.session() as session:
         session.query(Paper).filter_by(arxiv_id="2406.90001").one().hidden = True
     assert "2406.90001" not in ids(papers, "zorbulating")
+
+
+@pytest.mark.parametrize("hidden_count", [3, searching.HIDDEN_SLACK + 5])
+def test_any_word_ranking_leaves_hidden_papers_out_however_many_rank_first(papers, hidden_count):
+    # The hybrid's keyword half ranks any word without the exclusion and drops hidden hits; past
+    # HIDDEN_SLACK of them above the page it asks again with the exclusion.
+    visible = [
+        crafted(f"2406.9{n:04d}", f"Quibbleworth Fenstrel {n}", "Seen.") for n in range(200, 206)
+    ]
+    hidden = [
+        crafted(f"2406.9{n:04d}", "Quibbleworth Fenstrel Quibbleworth Fenstrel", "Quibbleworth.")
+        for n in range(300, 300 + hidden_count)
+    ]
+    save_papers(papers, visible + hidden)
+    with papers.session() as session:
+        for record in hidden:
+            paper = session.query(Paper).filter_by(arxiv_id=record.arxiv_id).one()
+            paper.hidden = True
+            paper.change_seq = next_change_seq(session)
+    catch_up(papers)
+    index = lexical_index(papers)
+    query = parse_query("quibbleworth fenstrel")
+    everything = index.search(query, limit=50, rank="any")
+    first = index.search(query, limit=4, rank="any")
+    found = {paper.id: paper.arxiv_id for paper in _papers(papers, everything.ids)}
+    assert sorted(found.values()) == sorted(r.arxiv_id for r in visible)
+    assert first.ids == everything.ids[:4]
+
+
+def _papers(store, paper_ids):
+    with store.session() as session:
+        return session.query(Paper).filter(Paper.id.in_(paper_ids)).all()
 
 
 def _restart(store):

@@ -10,7 +10,7 @@ import tantivy
 from tantivy import Occur, Query
 
 from dailypapers.search.lexical.base import Filters, LexicalResult, Rank, Sort
-from dailypapers.search.lexical.tantivy.query import build_query, filter_clauses
+from dailypapers.search.lexical.tantivy.query import BuiltQuery, build_query, filter_clauses
 from dailypapers.search.lexical.tantivy.schema import SCHEMA
 
 if TYPE_CHECKING:
@@ -39,11 +39,9 @@ def search_index(
             continue
         if rank == "any" and mode == "all" and build_query(SCHEMA, query, filters, mode="any"):
             continue  # bm25 over any word ranks alone (the hybrid's lexical half)
-        # Not counted: counting every match scores them all, where top-k skips whole blocks
-        # (a broad query at 1M papers: ~10x slower). Past the page, totals are lower bounds.
-        found = searcher.search(built.query, limit=wanted + 1, count=False, order_by_field=order)
-        ids = searcher.fast_field_values("id", [address for _, address in found.hits])
-        scores = [float(score) for score, _ in found.hits]
+        hits = ranked_hits(searcher, built, wanted + 1, order)
+        ids = searcher.fast_field_values("id", [address for _, address in hits])
+        scores = [float(score) for score, _ in hits]
         more = len(ids) > wanted
         ids, scores = ids[:wanted], scores[:wanted]
         if mode == "all":
@@ -65,6 +63,31 @@ def search_index(
     result.ids = result.ids[offset:wanted]
     result.scores = result.scores[offset:wanted]
     return result
+
+
+# Hidden papers a ranking without the exclusion may have to skip before it falls back to one
+# with it: a few hidden papers near the top cost nothing, many fall back.
+HIDDEN_SLACK = 16
+
+
+def ranked_hits(
+    searcher: tantivy.Searcher, built: BuiltQuery, limit: int, order: str | None
+) -> list[tuple[float, tantivy.DocAddress]]:
+    """The first `limit` (score, address) hits of `built`, hidden papers left out.
+
+    Not counted: counting every match scores them all, where top-k skips whole blocks (a broad
+    query at 1M papers: ~10x slower). Past the page, totals are lower bounds. A relevance
+    ranking whose only exclusion is the hidden papers asks without it (block-max WAND, see
+    `BuiltQuery.unexcluded`) and drops the hidden hits: the first `limit` visible papers are
+    exact as long as no more than HIDDEN_SLACK hidden ones rank above the last of them."""
+    if built.unexcluded is not None and order is None:
+        asked = limit + HIDDEN_SLACK
+        found = searcher.search(built.unexcluded, limit=asked, count=False).hits
+        hidden = searcher.fast_field_values("hidden", [address for _, address in found])
+        visible = [hit for hit, gone in zip(found, hidden, strict=True) if not gone]
+        if len(visible) >= limit or len(found) < asked:
+            return visible[:limit]
+    return searcher.search(built.query, limit=limit, count=False, order_by_field=order).hits
 
 
 def filter_index(
