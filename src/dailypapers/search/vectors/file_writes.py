@@ -1,7 +1,7 @@
 """Writes to the file vector index: the folder lock, appends, removals, compaction, ANN growth.
 
 Mixed into `FileVectorIndex` (files.py), whose `__init__` and reading methods provide the
-attributes and `_refresh` / `_slot` / `_file` used here. Every change edits a copy of the
+attributes and `_refresh` / `_slots_of` / `_file` used here. Every change edits a copy of the
 manifest under the folder's lock file and publishes it with one atomic replace.
 """
 
@@ -139,8 +139,9 @@ class FileWrites:
 
     def _kill(self, manifest: dict[str, Any], ids: list[int]) -> int:
         """Mark the current rows of `ids` dead in place; returns how many there were."""
-        slots = [s for s in (self._slot(i) for i in ids) if s is not None]
-        if slots:
+        slots = self._slots_of(ids)[1]
+        slots = slots[slots >= 0]
+        if len(slots):
             on_disk = np.memmap(
                 self._file("ids", manifest["gen"]), np.int64, "r+", shape=(manifest["count"],)
             )
