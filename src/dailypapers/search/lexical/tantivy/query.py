@@ -32,7 +32,7 @@ class BuiltQuery:
     related: list[str] = dataclasses.field(default_factory=list)  # asked (`expansion.py`)
     # The same ranking without the clause that leaves hidden papers out, when that is its only
     # exclusion: a plain union of terms, which tantivy ranks by block-max WAND (an exclusion
-    # turns that off: 1.4-1.7x slower at 1M papers, benchmarks/search_bench.py). Its hits
+    # turns that off: 1.4-1.5x slower at 1M papers, benchmarks/search_bench.py). Its hits
     # include hidden papers, which the reader drops (`searching.py`).
     unexcluded: Query | None = None
 
