@@ -8,6 +8,7 @@ When no vectors exist yet, search is lexical only.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -90,14 +91,22 @@ def semantic_candidates(
     else:  # only moderation's: one read of two small partial indexes answers both
         hidden, short = _hidden_and_title_only(store, ids)
         allowed = set(ids) - hidden
-    kept = [
-        Candidate(paper_id, float(score) - (TITLE_ONLY_PENALTY if paper_id in short else 0.0))
-        for paper_id, score in zip(ids, scores, strict=True)
-        if paper_id in allowed
-    ]
-    kept = [c for c in kept if c.score >= floor]
-    kept.sort(key=lambda c: -c.score)
+    kept = _ranked(
+        ((i, float(score)) for i, score in zip(ids, scores, strict=True) if i in allowed),
+        short,
+        floor,
+    )
     return SemanticHalf(kept[:k], model, vector, index)
+
+
+def _ranked(cosines: Iterable[tuple[int, float]], short: set[int], floor: float) -> list[Candidate]:
+    """Candidates by cosine less the title-only penalty, those at the floor or above, best
+    first."""
+    scored = [
+        Candidate(paper_id, cosine - (TITLE_ONLY_PENALTY if paper_id in short else 0.0))
+        for paper_id, cosine in cosines
+    ]
+    return sorted((c for c in scored if c.score >= floor), key=lambda c: -c.score)
 
 
 def cosines_of(store: Store, half: SemanticHalf, ids: list[int]) -> list[Candidate]:
@@ -108,12 +117,7 @@ def cosines_of(store: Store, half: SemanticHalf, ids: list[int]) -> list[Candida
     floor = SIMILARITY_FLOORS.get(half.model or "", 0.0)
     # The penalty only lowers a cosine: those below the floor without it are out already.
     cosines = {i: c for i, c in half.index.scores(half.vector, ids).items() if c >= floor}
-    short = _title_only(store, list(cosines))
-    scored = [
-        Candidate(paper_id, cosine - (TITLE_ONLY_PENALTY if paper_id in short else 0.0))
-        for paper_id, cosine in cosines.items()
-    ]
-    return sorted((c for c in scored if c.score >= floor), key=lambda c: -c.score)
+    return _ranked(cosines.items(), _title_only(store, list(cosines)), floor)
 
 
 def _title_only(store: Store, ids: list[int]) -> set[int]:
