@@ -44,6 +44,18 @@ def paper_record(arxiv_id: str, day: date, upvotes: int, title: str) -> PaperRec
     )
 
 
+def pin_limiter_clocks(app) -> None:  # noqa: ANN001
+    """Hold the app's database-counted rate limiters (PostgreSQL mode) at one instant in the
+    middle of a window. They count per fixed minute of wall time, so a test whose few requests
+    straddle a minute boundary would see the count start over; the window itself is tested
+    with its own clock in test_shared_state.py. SQLite mode's limiters slide and are left."""
+    from dailypapers.web.ratelimit import SharedLimiter
+
+    for limiter in (app.state.auth_limiter, app.state.write_limiter):
+        if isinstance(limiter, SharedLimiter):
+            limiter.clock = lambda: 1_000_000_030.0
+
+
 def csrf_from(client: TestClient, path: str = "/login") -> str:
     match = TOKEN.search(client.get(path).text)
     assert match, f"no CSRF token on {path}"

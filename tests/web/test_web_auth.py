@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from dailypapers.store.models import User
 from dailypapers.web.app import create_app
-from support.web import csrf_from, log_in, make_user
+from support.web import csrf_from, log_in, make_user, pin_limiter_clocks
 
 
 def sign_up(client, username, password="correct horse", email=""):  # noqa: ANN001, ANN201
@@ -95,6 +95,7 @@ def test_forms_without_the_csrf_token_are_refused(app, client):
 
 def test_log_in_attempts_are_rate_limited(settings, seeded):
     app = create_app(settings.model_copy(update={"rate_limit_auth": 3}))
+    pin_limiter_clocks(app)
     with TestClient(app) as client:
         token = csrf_from(client, "/login")
         data = {"username": "x", "password": "wrong password", "csrf_token": token}

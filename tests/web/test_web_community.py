@@ -15,7 +15,7 @@ from dailypapers.store.records import PaperRecord
 from dailypapers.store.upsert import save_papers
 from dailypapers.web.app import create_app
 from support.arxiv_stub import serve_file
-from support.web import csrf_from, log_in, make_user
+from support.web import csrf_from, log_in, make_user, pin_limiter_clocks
 
 JSON = {"Accept": "application/json"}
 
@@ -220,6 +220,7 @@ def test_submit_features_a_known_but_unlisted_paper_without_fetching(arxiv_clien
 
 def test_writes_are_rate_limited(settings, seeded):
     app = create_app(settings.model_copy(update={"rate_limit_writes": 2}))
+    pin_limiter_clocks(app)
     with TestClient(app) as client:
         make_user(app.state.store, "alice")
         token = log_in(client, "alice")

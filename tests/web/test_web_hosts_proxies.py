@@ -7,11 +7,12 @@ from fastapi.testclient import TestClient
 
 from dailypapers.config import Settings
 from dailypapers.web.app import create_app
-from support.web import csrf_from, log_in, make_user
+from support.web import csrf_from, log_in, make_user, pin_limiter_clocks
 
 
 def _app(settings: Settings, **changes):  # noqa: ANN003, ANN202
     app = create_app(settings.model_copy(update=changes))
+    pin_limiter_clocks(app)
     return app
 
 
@@ -158,6 +159,7 @@ def test_serve_does_not_trust_proxy_headers_from_localhost(monkeypatch, settings
 
     limited = settings.model_copy(update={"rate_limit_auth": 2})
     app = create_app(limited)
+    pin_limiter_clocks(app)
     served = _served_app(monkeypatch, limited, app)
 
     async def attempts() -> list[int]:
